@@ -1,0 +1,116 @@
+"""Use any LiteLLM proxy as a first-class model provider for Clawdbot-style configurations.
+
+The public API is re-exported here. Names are imported on first use, so ``import
+clawdbot_litellm`` stays cheap and never imports ``openai`` until a client is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .client import AsyncClient, ChatResult, ChatStream, Client, StreamEvent, Usage
+    from .config.edit import EditResult, get_config_value, set_config_value, unset_config_value
+    from .config.locate import config_path
+    from .config.resolve import ConfigWarning, Provider, ResolvedConfig, Source, load_config
+    from .config.schema import ModelDefinition
+    from .errors import (
+        AllModelsFailedError,
+        AuthenticationError,
+        BadRequestError,
+        ClawdbotLiteLLMError,
+        ConfigError,
+        ConfigFileError,
+        ConfigPathError,
+        ConfigPathNotFoundError,
+        ConfigSyntaxError,
+        ConfigValidationError,
+        ConfigWriteError,
+        ContextWindowError,
+        IncludeError,
+        InvalidModelRefError,
+        MissingEnvVarError,
+        ModelNotServedError,
+        ProxyError,
+        ProxyServerError,
+        ProxyTimeoutError,
+        ProxyUnreachableError,
+        RateLimitError,
+        StreamInterruptedError,
+        UnknownModelError,
+        UnsupportedAPIError,
+        UnsupportedInputError,
+    )
+    from .plugin import ProviderPlugin, discover_providers
+    from .refs import ModelRef, ModelTarget, parse_ref
+
+_EXPORTS: dict[str, str] = {
+    "AsyncClient": "client",
+    "ChatResult": "client",
+    "ChatStream": "client",
+    "Client": "client",
+    "StreamEvent": "client",
+    "Usage": "client",
+    "EditResult": "config.edit",
+    "get_config_value": "config.edit",
+    "set_config_value": "config.edit",
+    "unset_config_value": "config.edit",
+    "config_path": "config.locate",
+    "ConfigWarning": "config.resolve",
+    "Provider": "config.resolve",
+    "ResolvedConfig": "config.resolve",
+    "Source": "config.resolve",
+    "load_config": "config.resolve",
+    "ModelDefinition": "config.schema",
+    "ProviderPlugin": "plugin",
+    "discover_providers": "plugin",
+    "ModelRef": "refs",
+    "ModelTarget": "refs",
+    "parse_ref": "refs",
+}
+_ERRORS = [
+    "AllModelsFailedError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClawdbotLiteLLMError",
+    "ConfigError",
+    "ConfigFileError",
+    "ConfigPathError",
+    "ConfigPathNotFoundError",
+    "ConfigSyntaxError",
+    "ConfigValidationError",
+    "ConfigWriteError",
+    "ContextWindowError",
+    "IncludeError",
+    "InvalidModelRefError",
+    "MissingEnvVarError",
+    "ModelNotServedError",
+    "ProxyError",
+    "ProxyServerError",
+    "ProxyTimeoutError",
+    "ProxyUnreachableError",
+    "RateLimitError",
+    "StreamInterruptedError",
+    "UnknownModelError",
+    "UnsupportedAPIError",
+    "UnsupportedInputError",
+]
+_EXPORTS.update(dict.fromkeys(_ERRORS, "errors"))
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,49 @@
+"""What every command shares for talking to a person: errors, JSON, masking."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from ..errors import ClawdbotLiteLLMError
+
+EXIT_USER_ERROR = 1
+
+
+def debug_enabled(argv: list[str]) -> bool:
+    return "--debug" in argv
+
+
+def run_main(group: click.Group, args: list[str] | None) -> Any:
+    """Run the group; our errors become ``Error: ...`` on stderr and exit 1, no traceback."""
+    argv = list(sys.argv[1:] if args is None else args)
+    try:
+        return group.main(args=argv, prog_name="clawdbot-litellm", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except ClawdbotLiteLLMError as error:
+        if debug_enabled(argv):
+            raise
+        fail(str(error))
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+
+
+def fail(message: str) -> None:
+    """Print a one-screen error (the first line is the summary) and exit 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

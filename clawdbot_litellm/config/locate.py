@@ -1,0 +1,24 @@
+"""Which config file to use, by the same rules as Clawdbot so both read the same file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+CONFIG_FILENAME = "clawdbot.json"
+
+
+def config_path(
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """An explicit path, else ``$CLAWDBOT_CONFIG_PATH``, else ``$CLAWDBOT_STATE_DIR/clawdbot.json``,
+    else ``~/.clawdbot/clawdbot.json``."""
+    env = os.environ if environ is None else environ
+    if explicit is not None and str(explicit) != "":
+        return Path(os.path.expanduser(os.fspath(explicit)))
+    if env.get("CLAWDBOT_CONFIG_PATH", "").strip():
+        return Path(os.path.expanduser(env["CLAWDBOT_CONFIG_PATH"].strip()))
+    if env.get("CLAWDBOT_STATE_DIR", "").strip():
+        return Path(os.path.expanduser(env["CLAWDBOT_STATE_DIR"].strip())) / CONFIG_FILENAME
+    return Path(os.path.expanduser("~")) / ".clawdbot" / CONFIG_FILENAME

@@ -1,0 +1,391 @@
+"""From a loaded document to the providers a request can use, and where each value came from.
+
+Order of precedence, per value: the config file (or a file it includes), then the ``LITELLM_*``
+environment, then defaults. ``models.mode: "merge"`` lays configured providers over the implicit
+ones (the environment's ``litellm`` provider and any a plugin supplies); ``"replace"`` keeps only the
+configured ones.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import ConfigValidationError, Problem
+from ..refs import DEFAULT_PROVIDER, ModelTarget, alias_table, candidate_chain, resolve_ref
+from .load import Document, effective_environ, load_document, origin_of, references, substitute
+from .locate import config_path
+from .schema import Api, ClawdbotConfig, ModelDefinition, ProviderConfig, validate_config
+
+DEFAULT_BASE_URL = "http://localhost:4000"
+DEFAULT_MODEL = "gpt-4"
+ENV_API_KEY = "LITELLM_API_KEY"
+ENV_BASE_URL = "LITELLM_BASE_URL"
+ENV_MODEL = "LITELLM_MODEL"
+MIN_CONTEXT_WINDOW = 16_000
+WARN_CONTEXT_WINDOW = 32_000
+
+
+class ConfigWarning(UserWarning):
+    """Something in the config works, but probably not as the user meant."""
+
+
+SourceKind = Literal["file", "include", "environment", "env-block", "default", "plugin"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a resolved value came from, for ``doctor`` and for people reading ``models list``."""
+
+    kind: SourceKind
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.detail}".strip()
+
+
+def mask_secret(secret: str | None) -> str:
+    """``sk-…abcd``-style preview: enough to recognise a key, too little to use it."""
+    if not secret:
+        return "(none)"
+    if len(secret) <= 8:
+        return "****"
+    return f"{secret[:3]}…{secret[-4:]}"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider ready to be called: normalised URL, resolved key, models with defaults."""
+
+    name: str
+    base_url: str
+    api_key: str | None = field(repr=False)
+    api: Api
+    headers: Mapping[str, str] = field(repr=False)
+    models: tuple[ModelDefinition, ...]
+    sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Provider(name={self.name!r}, base_url={self.base_url!r}, "
+            f"api_key={mask_secret(self.api_key)!r}, api={self.api!r}, "
+            f"models={[m.id for m in self.models]!r})"
+        )
+
+    def model(self, model_id: str) -> ModelDefinition | None:
+        return next((m for m in self.models if m.id == model_id), None)
+
+    @property
+    def api_base(self) -> str:
+        """The ``base_url`` the ``openai`` client gets: LiteLLM's ``/v1`` is appended here."""
+        if self.name == DEFAULT_PROVIDER:
+            return f"{self.base_url}/v1"
+        return self.base_url
+
+    def headers_for(self, model: ModelDefinition) -> dict[str, str]:
+        """Provider headers overlaid by the model's own."""
+        return {**self.headers, **(model.headers or {})}
+
+
+def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
+    """Trim and drop trailing slashes; for ``litellm`` also a trailing ``/v1`` (with a warning)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    warning = None
+    if provider == DEFAULT_PROVIDER and path.lower().endswith("/v1"):
+        path = path[:-3].rstrip("/")
+        warning = (
+            f"models.providers.{provider}.baseUrl ends in /v1 ({url}); the client appends /v1 "
+            f"itself, so /v1 was removed. Write the URL without it to silence this warning."
+        )
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment)), warning
+
+
+def _source(document: Document, segments: list[str | int], raw_value: Any) -> Source:
+    file = origin_of(document.origins, segments)
+    kind: SourceKind = (
+        "file" if file is None or Path(file) == document.path.resolve() else "include"
+    )
+    detail = file or str(document.path)
+    names = [name for name, _ in references(raw_value)]
+    if names:
+        detail += f" via ${{{names[0]}}}"
+    return Source(kind, detail)
+
+
+def resolve_api_key(value: str | None, environ: Mapping[str, str]) -> str | None:
+    """Clawdbot's convention: a value that names a set environment variable means its value."""
+    if value is None:
+        return None
+    named = environ.get(value.strip())
+    if named and value.strip() == value.strip().upper() and value.strip().isidentifier():
+        return named
+    return value
+
+
+@dataclass(frozen=True)
+class ImplicitProvider:
+    """A provider that exists without a config entry (the environment's, or a plugin's)."""
+
+    config: ProviderConfig
+    sources: Mapping[str, Source]
+
+
+def litellm_from_environment(environ: Mapping[str, str], env_block_names: frozenset[str]) -> (
+    ImplicitProvider
+):
+    """The ``litellm`` provider that ``LITELLM_BASE_URL/API_KEY/MODEL`` describe on their own."""
+
+    def source(name: str) -> Source:
+        if not environ.get(name, "").strip():
+            return Source("default")
+        return Source("env-block" if name in env_block_names else "environment", name)
+
+    base_url = environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+    model_id = environ.get(ENV_MODEL, "").strip() or DEFAULT_MODEL
+    api_key = environ.get(ENV_API_KEY, "").strip() or None
+    config = ProviderConfig(
+        base_url=base_url,
+        api_key=api_key,
+        api="openai-completions",
+        models=(ModelDefinition(id=model_id, name=model_id),),
+    )
+    return ImplicitProvider(
+        config,
+        {"baseUrl": source(ENV_BASE_URL), "apiKey": source(ENV_API_KEY), "models": source(ENV_MODEL)},
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The config as a request sees it: providers, aliases, the primary model and fallbacks."""
+
+    document: Document = field(repr=False)
+    config: ClawdbotConfig = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False)
+    providers: Mapping[str, Provider]
+    aliases: Mapping[str, str]
+    primary: str | None
+    fallbacks: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    sources: Mapping[str, Source] = field(default_factory=dict, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return self.document.path
+
+    def resolve(self, ref_or_alias: str | None = None) -> ModelTarget:
+        """A ref, alias or bare id (default: the primary model) to its provider and model."""
+        text = ref_or_alias or self.primary
+        if not text:
+            return candidate_chain(None, None, (), self.providers, self.aliases)[0]
+        return resolve_ref(text, self.providers, self.aliases)
+
+    def candidates(self, ref_or_alias: str | None = None) -> list[ModelTarget]:
+        """The requested (or primary) model, then the configured fallbacks, de-duplicated."""
+        return candidate_chain(
+            ref_or_alias, self.primary, self.fallbacks, self.providers, self.aliases
+        )
+
+    def resolved_data(self) -> dict[str, Any]:
+        """The document as Clawdbot sees it: includes, env block and ``${VAR}`` applied, and
+        every configured model with its defaults filled in (what ``config get`` shows)."""
+        data = dict(self.data)
+        section = data.get("models")
+        if isinstance(section, dict) and isinstance(section.get("providers"), dict):
+            providers = dict(section["providers"])
+            for name, provider in self.config.models.providers.items():
+                entry = dict(providers[name])
+                entry["models"] = [
+                    m.model_dump(by_alias=True, exclude_none=True) for m in provider.models
+                ]
+                providers[name] = entry
+            data["models"] = {**section, "providers": providers}
+        return data
+
+    def refs(self) -> list[str]:
+        return [f"{n}/{m.id}" for n, p in self.providers.items() for m in p.models]
+
+    def check(self) -> list[Problem]:
+        """Problems the schema cannot see: refs that resolve to nothing, alias clashes, windows."""
+        problems: list[Problem] = []
+        defaults = self.config.agents.defaults
+        for key, text in [("primary", defaults.model.primary)] + [
+            (f"fallbacks[{i}]", f) for i, f in enumerate(defaults.model.fallbacks)
+        ]:
+            if text is None:
+                continue
+            try:
+                resolve_ref(text, self.providers, self.aliases)
+            except Exception as error:  # noqa: BLE001 - each message becomes one problem line
+                problems.append(Problem(f"agents.defaults.model.{key}", str(error)))
+        seen: dict[str, str] = {}
+        for ref, entry in defaults.models.items():
+            if not entry.alias:
+                continue
+            alias = entry.alias.strip().lower()
+            if alias in seen and seen[alias] != ref:
+                problems.append(
+                    Problem(
+                        f"agents.defaults.models[{ref}].alias",
+                        f"alias {entry.alias!r} is also used by {seen[alias]}; aliases must be "
+                        "unique (case-insensitive)",
+                    )
+                )
+            seen.setdefault(alias, ref)
+            if "/" in entry.alias:
+                problems.append(
+                    Problem(
+                        f"agents.defaults.models[{ref}].alias",
+                        f"alias {entry.alias!r} contains '/', so it would be read as a ref; "
+                        "choose a name without '/'",
+                    )
+                )
+        for name, provider in self.providers.items():
+            for index, model in enumerate(provider.models):
+                if model.context_window < MIN_CONTEXT_WINDOW:
+                    problems.append(
+                        Problem(
+                            f"models.providers.{name}.models[{index}].contextWindow",
+                            f"{model.context_window} is below the minimum of "
+                            f"{MIN_CONTEXT_WINDOW} tokens that Clawdbot accepts",
+                        )
+                    )
+        return problems
+
+
+def resolve_document(
+    document: Document,
+    environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
+    *,
+    keep_missing_vars: bool = False,
+) -> ResolvedConfig:
+    """Env block, ``${VAR}``, schema, then providers: the whole pipeline after reading.
+
+    ``keep_missing_vars`` leaves references to unset variables in place instead of failing; the
+    editor validates with it so an edit is judged on the schema, not on this shell's environment.
+    """
+    env, from_block = effective_environ(document.merged, os.environ if environ is None else environ)
+    data = substitute(document.merged, env, keep_missing=keep_missing_vars)
+    config = validate_config(data, str(document.path))
+
+    implicit_providers: dict[str, ImplicitProvider] = {
+        DEFAULT_PROVIDER: litellm_from_environment(env, from_block)
+    }
+    if implicit:
+        implicit_providers.update(implicit)
+
+    notes: list[str] = []
+    problems: list[Problem] = []
+    providers: dict[str, Provider] = {}
+    if config.models.mode == "merge":
+        for name, item in implicit_providers.items():
+            providers[name] = _provider(name, item.config, env, dict(item.sources), notes)
+    configured = document.merged.get("models", {}).get("providers", {})
+    for name, provider_config in config.models.providers.items():
+        raw = configured.get(name, {})
+        segments: list[str | int] = ["models", "providers", name]
+        sources = {
+            "baseUrl": _source(document, [*segments, "baseUrl"], raw.get("baseUrl")),
+            "models": _source(document, [*segments, "models"], raw.get("models")),
+        }
+        if provider_config.api_key is not None:
+            sources["apiKey"] = _source(document, [*segments, "apiKey"], raw.get("apiKey"))
+        provider_config = _fill_from_environment(name, provider_config, env, from_block, sources)
+        try:
+            providers[name] = _provider(name, provider_config, env, sources, notes)
+        except ValueError as error:
+            problems.append(Problem(f"models.providers.{name}.baseUrl", str(error)))
+    if problems:
+        raise ConfigValidationError(str(document.path), problems)
+
+    defaults = config.agents.defaults
+    primary = defaults.model.primary
+    if primary is None and DEFAULT_PROVIDER in providers:
+        env_model = env.get(ENV_MODEL, "").strip()
+        litellm = providers[DEFAULT_PROVIDER]
+        primary = f"{DEFAULT_PROVIDER}/{env_model or litellm.models[0].id}"
+    fallbacks = tuple(dict.fromkeys(f.strip() for f in defaults.model.fallbacks if f.strip()))
+    aliases = alias_table({ref: entry.alias for ref, entry in defaults.models.items()})
+
+    for name, provider in providers.items():
+        for model in provider.models:
+            if MIN_CONTEXT_WINDOW <= model.context_window < WARN_CONTEXT_WINDOW:
+                notes.append(
+                    f"{name}/{model.id}: contextWindow {model.context_window} is small "
+                    f"(under {WARN_CONTEXT_WINDOW}); long conversations will not fit"
+                )
+    for note in notes:
+        warnings.warn(note, ConfigWarning, stacklevel=3)
+    return ResolvedConfig(
+        document=document,
+        config=config,
+        data=data,
+        providers=providers,
+        aliases=aliases,
+        primary=primary,
+        fallbacks=fallbacks,
+        warnings=tuple(notes),
+        sources={f"{n}.{k}": v for n, p in providers.items() for k, v in p.sources.items()},
+    )
+
+
+def _fill_from_environment(
+    name: str,
+    provider: ProviderConfig,
+    env: Mapping[str, str],
+    from_block: frozenset[str],
+    sources: dict[str, Source],
+) -> ProviderConfig:
+    """A configured ``litellm`` provider with no ``apiKey`` takes ``LITELLM_API_KEY``."""
+    if name != DEFAULT_PROVIDER or provider.api_key is not None:
+        return provider
+    key = env.get(ENV_API_KEY, "").strip()
+    if not key:
+        return provider
+    sources["apiKey"] = Source("env-block" if ENV_API_KEY in from_block else "environment",
+                               ENV_API_KEY)
+    return provider.model_copy(update={"api_key": key})
+
+
+def _provider(
+    name: str,
+    config: ProviderConfig,
+    env: Mapping[str, str],
+    sources: dict[str, Source],
+    notes: list[str],
+) -> Provider:
+    base_url, warning = normalise_base_url(name, config.base_url)
+    if warning:
+        notes.append(warning)
+    return Provider(
+        name=name,
+        base_url=base_url,
+        api_key=resolve_api_key(config.api_key, env),
+        api=config.api or "openai-completions",
+        headers=dict(config.headers or {}),
+        models=config.models,
+        sources=sources,
+    )
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
+) -> ResolvedConfig:
+    """Locate, read, expand, substitute, validate and resolve a Clawdbot config.
+
+    With no file anywhere this still returns a usable config: the ``litellm`` provider from the
+    ``LITELLM_*`` environment variables and their defaults.
+    """
+    env = os.environ if environ is None else environ
+    return resolve_document(load_document(config_path(path, env)), env, implicit)

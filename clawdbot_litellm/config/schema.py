@@ -1,0 +1,244 @@
+"""Pydantic models of the parts of a Clawdbot config this package owns.
+
+Provider and model definitions are strict (an unknown key is an error, as in Clawdbot's own schema,
+so a file valid here is valid there). Everything around them (channels, gateway, the other keys of
+``agents``) belongs to Clawdbot and is ignored, never rejected. Field names are snake_case in Python
+and camelCase in the file, exactly as Clawdbot spells them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from ..errors import ConfigValidationError, Problem
+
+Api = Literal[
+    "openai-completions",
+    "openai-responses",
+    "anthropic-messages",
+    "google-generative-ai",
+    "github-copilot",
+    "bedrock-converse-stream",
+]
+InputKind = Literal["text", "image"]
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+DEFAULT_CONTEXT_WINDOW = 200_000
+DEFAULT_MAX_TOKENS = 8192
+
+
+class _Owned(BaseModel):
+    """A section this package owns: strict types, unknown keys rejected, camelCase in the file."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+    )
+
+
+class _Foreign(BaseModel):
+    """A section that belongs to Clawdbot: only the keys we read are typed, the rest ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True, frozen=True
+    )
+
+
+class Cost(_Owned):
+    """Price per one million tokens, used to report the cost of a call."""
+
+    input: NonNegative = 0.0
+    output: NonNegative = 0.0
+    cache_read: NonNegative = 0.0
+    cache_write: NonNegative = 0.0
+
+    @field_validator("input", "output", "cache_read", "cache_write", mode="before")
+    @classmethod
+    def _ints_are_numbers(cls, value: Any) -> Any:
+        # JSON5 gives 3 for "3"; strict mode would refuse an int where a float is declared.
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Compat(_Owned):
+    """What an OpenAI-compatible server accepts beyond plain chat completions."""
+
+    supports_store: bool | None = None
+    supports_developer_role: bool | None = None
+    supports_reasoning_effort: bool | None = None
+    max_tokens_field: Literal["max_completion_tokens", "max_tokens"] | None = None
+
+
+class ModelDefinition(_Owned):
+    """One model a provider serves, with Clawdbot's defaults filled in."""
+
+    id: NonEmptyStr
+    name: NonEmptyStr
+    api: Api | None = None
+    reasoning: bool = False
+    input: tuple[InputKind, ...] = ("text",)
+    cost: Cost = Cost()
+    context_window: PositiveInt = DEFAULT_CONTEXT_WINDOW
+    max_tokens: PositiveInt | None = None
+    headers: dict[str, str] | None = None
+    compat: Compat | None = None
+
+    @field_validator("input", mode="before")
+    @classmethod
+    def _input_list(cls, value: Any) -> Any:
+        # The file holds a JSON array; strict mode wants the tuple we store.
+        return tuple(value) if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _default_max_tokens(self) -> ModelDefinition:
+        if self.max_tokens is None:
+            object.__setattr__(self, "max_tokens", min(DEFAULT_MAX_TOKENS, self.context_window))
+        return self
+
+    @property
+    def output_limit(self) -> int:
+        """``max_tokens`` after defaulting (never ``None`` once validated)."""
+        return self.max_tokens if self.max_tokens is not None else DEFAULT_MAX_TOKENS
+
+    @property
+    def accepts_images(self) -> bool:
+        return "image" in self.input
+
+
+class ProviderConfig(_Owned):
+    """``models.providers.<name>``: where a provider lives and which models it serves."""
+
+    base_url: NonEmptyStr
+    api_key: str | None = Field(default=None, repr=False)
+    auth: Literal["api-key", "aws-sdk", "oauth", "token"] | None = None
+    api: Api | None = None
+    headers: dict[str, str] | None = Field(default=None, repr=False)
+    auth_header: bool | None = None
+    models: tuple[ModelDefinition, ...]
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _models_list(cls, value: Any) -> Any:
+        return tuple(value) if isinstance(value, list) else value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        if "${" in value:
+            return value  # an unset ${VAR} kept while validating an edit; checked at load time
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"{value!r} is not an http(s) URL; write it like http://localhost:4000"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _unique_model_ids(self) -> ProviderConfig:
+        seen: set[str] = set()
+        for model in self.models:
+            if model.id in seen:
+                raise ValueError(
+                    f"model id {model.id!r} is defined twice; keep one definition per id"
+                )
+            seen.add(model.id)
+        return self
+
+
+class ModelsSection(_Foreign):
+    """``models``: the providers and how they combine with implicit ones."""
+
+    mode: Literal["merge", "replace"] = "merge"
+    providers: dict[str, ProviderConfig] = {}
+
+
+class ModelChoice(_Foreign):
+    """``agents.defaults.model``: the primary ref and its fallbacks."""
+
+    primary: str | None = None
+    fallbacks: tuple[str, ...] = ()
+
+    @field_validator("fallbacks", mode="before")
+    @classmethod
+    def _fallback_list(cls, value: Any) -> Any:
+        return tuple(value) if isinstance(value, list) else value
+
+
+class ModelEntry(_Foreign):
+    """``agents.defaults.models["provider/id"]``: per-model settings; we read the alias."""
+
+    alias: str | None = None
+
+
+class AgentDefaults(_Foreign):
+    model: ModelChoice = ModelChoice()
+    models: dict[str, ModelEntry] = {}
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_shorthand(cls, value: Any) -> Any:
+        # Clawdbot also accepts a bare string for the primary model.
+        return {"primary": value} if isinstance(value, str) else value
+
+
+class Agents(_Foreign):
+    defaults: AgentDefaults = AgentDefaults()
+
+
+class ClawdbotConfig(_Foreign):
+    """The whole file as this package sees it; unknown top-level sections are ignored."""
+
+    models: ModelsSection = ModelsSection()
+    agents: Agents = Agents()
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not out:
+            out = part
+        else:
+            out += f".{part}"
+    return out or "<root>"
+
+
+def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
+    """Turn pydantic's errors into ``path: message`` lines written for a person."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
+        path = _location(loc)
+        if prefix:
+            path = f"{prefix}.{path}" if path != "<root>" else prefix
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (not part of Clawdbot's schema); remove it or fix its spelling"
+        elif item["type"] == "missing":
+            message = "required, but missing"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        problems.append(Problem(path, message))
+    return problems
+
+
+def validate_config(data: object, source: str) -> ClawdbotConfig:
+    """Validate a resolved document; raise ``ConfigValidationError`` listing every problem."""
+    if not isinstance(data, dict):
+        raise ConfigValidationError(
+            source, [Problem("<root>", "the config must be an object ({ ... })")]
+        )
+    try:
+        return ClawdbotConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigValidationError(source, problems_from(error)) from None
