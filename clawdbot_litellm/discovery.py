@@ -1,0 +1,127 @@
+"""What the proxy itself says it serves: ``/v1/models`` and ``/model/info`` as model definitions.
+
+Onboarding, ``models list --remote``, ``models sync`` and ``doctor`` all read the proxy through
+this one function, so nobody copies context windows from the proxy's YAML by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config.load import expand_document
+from .config.resolve import ResolvedConfig, resolve_document
+from .config.schema import ModelDefinition
+from .errors import ProxyError
+from .refs import DEFAULT_PROVIDER, ModelRef, ModelTarget
+
+DISCOVERY_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class DiscoveredModel:
+    """One model the proxy serves, with the limits and abilities it reports (``None``: unsaid)."""
+
+    id: str
+    context_window: int | None = None
+    max_tokens: int | None = None
+    reasoning: bool | None = None
+    vision: bool | None = None
+
+    def definition(self, name: str | None = None) -> dict[str, Any]:
+        """A camelCase model entry for the config file, in the seed page's shape."""
+        entry: dict[str, Any] = {"id": self.id, "name": name or self.id}
+        entry["reasoning"] = bool(self.reasoning)
+        entry["input"] = ["text", "image"] if self.vision else ["text"]
+        if self.context_window:
+            entry["contextWindow"] = self.context_window
+        if self.max_tokens:
+            entry["maxTokens"] = self.max_tokens
+        return entry
+
+
+def _positive(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _merge_info(models: dict[str, DiscoveredModel], info: Any) -> None:
+    rows = info.get("data") if isinstance(info, Mapping) else None
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, Mapping) or not isinstance(row.get("model_name"), str):
+            continue
+        raw_details = row.get("model_info")
+        details: Mapping[str, Any] = raw_details if isinstance(raw_details, Mapping) else {}
+        known = models.get(row["model_name"], DiscoveredModel(row["model_name"]))
+        models[known.id] = DiscoveredModel(
+            id=known.id,
+            context_window=_positive(details.get("max_input_tokens")) or known.context_window,
+            max_tokens=_positive(details.get("max_output_tokens"))
+            or _positive(details.get("max_tokens"))
+            or known.max_tokens,
+            reasoning=_flag(details.get("supports_reasoning")),
+            vision=_flag(details.get("supports_vision")),
+        )
+
+
+def _probe_config(base_url: str, api_key: str | None) -> ResolvedConfig:
+    """A throwaway ``litellm`` provider for a URL and key that are not in any config yet."""
+    environ = {"LITELLM_BASE_URL": base_url, "LITELLM_API_KEY": api_key or ""}
+    return resolve_document(expand_document(Path("<discovery>"), {}, exists=False), environ)
+
+
+def discover_models(
+    base_url: str, api_key: str | None, *, timeout: float = DISCOVERY_TIMEOUT
+) -> list[DiscoveredModel]:
+    """Ask the proxy at ``base_url`` (no ``/v1``) which models it serves, and their limits.
+
+    ``/v1/models`` is required; ``/model/info`` (LiteLLM's richer catalogue) is used when it
+    answers. Raises ``ProxyError`` subclasses (unreachable, key rejected, ...).
+    """
+    import openai
+
+    from .client import Client, map_error
+
+    config = _probe_config(base_url, api_key)
+    provider = config.providers[DEFAULT_PROVIDER]
+    target = ModelTarget(ModelRef(DEFAULT_PROVIDER, "*"), provider, provider.models[0])
+    with Client(config, max_retries=0, timeout=timeout) as adapter:
+        api = adapter.openai_client(DEFAULT_PROVIDER)
+        headers: dict[str, Any] = {} if target.provider.api_key else {"Authorization": openai.omit}
+        try:
+            listed = api.models.list(extra_headers=headers)
+        except openai.APIError as error:
+            raise map_error(error, target) from error
+        models: dict[str, DiscoveredModel] = {}
+        for item in listed:
+            extra = item.model_extra or {}
+            models[item.id] = DiscoveredModel(
+                item.id,
+                context_window=_positive(extra.get("max_input_tokens")),
+                max_tokens=_positive(extra.get("max_output_tokens")),
+            )
+        try:
+            info = api.get("model/info", cast_to=object, options={"headers": headers})
+        except (openai.APIError, ProxyError):
+            info = None  # an older proxy, or a plain OpenAI-compatible server
+        _merge_info(models, info)
+    return list(models.values())
+
+
+def apply_discovery(model: ModelDefinition, found: DiscoveredModel) -> dict[str, Any]:
+    """The changes discovery suggests for a configured model, as camelCase key -> new value."""
+    changes: dict[str, Any] = {}
+    if found.context_window and found.context_window != model.context_window:
+        changes["contextWindow"] = found.context_window
+    if found.max_tokens and found.max_tokens != model.max_tokens:
+        changes["maxTokens"] = found.max_tokens
+    if found.reasoning is not None and found.reasoning != model.reasoning:
+        changes["reasoning"] = found.reasoning
+    if found.vision is not None and found.vision != model.accepts_images:
+        changes["input"] = ["text", "image"] if found.vision else ["text"]
+    return changes
