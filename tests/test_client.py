@@ -1,0 +1,239 @@
+"""What the adapter puts on the wire, checked with ``httpx2.MockTransport`` (pure mapping).
+
+How the real proxy answers (errors, streaming, fallbacks) is tested against the proxy itself and
+its cassettes in ``tests/test_client_proxy.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from clawdbot_litellm import AsyncClient, Client, load_config
+from clawdbot_litellm.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, client_settings
+from clawdbot_litellm.errors import ConfigError, StreamInterruptedError, UnsupportedAPIError
+
+COMPLETION = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hi there"}, "finish_reason": "stop"}
+    ],
+    "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+}
+
+CONFIG = """{
+  agents: { defaults: { model: { primary: "litellm/gpt-4" } } },
+  models: { providers: {
+    litellm: {
+      baseUrl: "http://proxy.test:4000/v1/", apiKey: "${LITELLM_API_KEY}",
+      headers: { "X-Team": "provider", "X-Shared": "provider" },
+      models: [
+        { id: "gpt-4", name: "GPT-4", cost: { input: 30, output: 60 },
+          headers: { "X-Shared": "model" } },
+        { id: "openai/gpt-4o", name: "4o", input: ["text", "image"] },
+      ],
+    },
+    "custom-proxy": { baseUrl: "https://api.example.test/api/v1", apiKey: "ck", models: [
+      { id: "m1", name: "M1" } ] },
+    anthropic: { baseUrl: "https://anthropic.test", api: "anthropic-messages", models: [
+      { id: "claude", name: "Claude" } ] },
+  } },
+}"""
+
+
+class Recorder:
+    """A MockTransport handler that answers with canned JSON and keeps the requests."""
+
+    def __init__(self, body: Any = None) -> None:
+        self.requests: list[httpx2.Request] = []
+        self.body = COMPLETION if body is None else body
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        return httpx2.Response(200, json=self.body)
+
+    def json(self, index: int = -1) -> Any:
+        return json.loads(self.requests[index].content)
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    path = tmp_path / "clawdbot.json"
+    path.write_text(CONFIG)
+    with pytest.warns(UserWarning, match="/v1"):
+        return load_config(path, environ={"LITELLM_API_KEY": "sk-unit-secret-0001"})
+
+
+def make_client(config: Any, recorder: Recorder, **options: Any) -> Client:
+    return Client(config, http_client=httpx2.Client(transport=httpx2.MockTransport(recorder)), **options)
+
+
+def test_litellm_base_url_gets_v1_once_and_others_are_used_as_written(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("hi")
+        client.chat("hi", model="custom-proxy/m1")
+    assert str(recorder.requests[0].url) == "http://proxy.test:4000/v1/chat/completions"
+    assert str(recorder.requests[1].url) == "https://api.example.test/api/v1/chat/completions"
+
+
+def test_key_and_headers_overlay(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("hi")
+    headers = recorder.requests[0].headers
+    assert headers["authorization"] == "Bearer sk-unit-secret-0001"
+    assert headers["x-team"] == "provider"
+    assert headers["x-shared"] == "model"
+
+
+def test_no_key_sends_no_authorization_header(tmp_path: Path) -> None:
+    config = load_config(tmp_path / "absent.json", environ={})
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("hi")
+    assert "authorization" not in recorder.requests[0].headers
+    assert str(recorder.requests[0].url) == "http://localhost:4000/v1/chat/completions"
+
+
+def test_body_carries_the_mapping_and_result_has_cost(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        result = client.chat("hi", system="be brief", max_tokens=100)
+    body = recorder.json()
+    assert body["model"] == "gpt-4"
+    assert body["max_completion_tokens"] == 100
+    assert body["messages"][0] == {"role": "system", "content": "be brief"}
+    assert result.text == "hi there"
+    assert result.ref == "litellm/gpt-4"
+    assert result.usage is not None and result.usage.total_tokens == 1500
+    assert result.cost == pytest.approx((1000 * 30 + 500 * 60) / 1_000_000)
+
+
+def test_model_ids_with_slashes_and_aliases_reach_the_wire(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("hi", model="litellm/openai/gpt-4o")
+    assert recorder.json()["model"] == "openai/gpt-4o"
+
+
+def test_one_pooled_openai_client_per_provider(config: Any) -> None:
+    with make_client(config, Recorder()) as client:
+        assert client.openai_client("litellm") is client.openai_client("litellm")
+        assert client.openai_client("litellm") is not client.openai_client("custom-proxy")
+    assert client._clients == {}
+
+
+def test_non_completions_provider_is_refused_before_sending(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client, pytest.raises(
+        UnsupportedAPIError, match="anthropic-messages"
+    ):
+        client.chat("hi", model="anthropic/claude")
+    assert recorder.requests == []
+
+
+def test_repr_never_shows_the_key(config: Any) -> None:
+    with make_client(config, Recorder()) as client:
+        assert "sk-unit-secret-0001" not in repr(client)
+        assert "sk-unit-secret-0001" not in repr(client.config)
+        assert "sk-unit-secret-0001" not in repr(client.config.providers)
+
+
+def test_timeout_and_retries_from_arguments_environment_and_defaults() -> None:
+    assert client_settings(None, None, {}) == (DEFAULT_TIMEOUT, DEFAULT_MAX_RETRIES)
+    env = {"CLAWDBOT_LITELLM_TIMEOUT": "7.5", "CLAWDBOT_LITELLM_MAX_RETRIES": "0"}
+    assert client_settings(None, None, env) == (7.5, 0)
+    assert client_settings(3, 5, env) == (3.0, 5)
+    with pytest.raises(ConfigError, match="CLAWDBOT_LITELLM_TIMEOUT='soon' is not a number"):
+        client_settings(None, None, {"CLAWDBOT_LITELLM_TIMEOUT": "soon"})
+    with pytest.raises(ConfigError, match="must not be negative"):
+        client_settings(None, None, {"CLAWDBOT_LITELLM_MAX_RETRIES": "-1"})
+
+
+def test_settings_reach_the_openai_client(config: Any) -> None:
+    with make_client(config, Recorder(), timeout=9.0, max_retries=4) as client:
+        api = client.openai_client()
+        assert api.max_retries == 4
+        assert api.timeout == 9.0
+
+
+def sse(*events: Any) -> bytes:
+    lines = [f"data: {json.dumps(e)}\n\n" for e in events]
+    return "".join(lines).encode()
+
+
+def chunk(content: str | None = None, finish: str | None = None, **delta: Any) -> dict[str, Any]:
+    if content is not None:
+        delta["content"] = content
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def stream_client(config: Any, body: bytes) -> Client:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    return Client(config, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+
+
+def test_stream_yields_text_and_reasoning_and_reports_length(config: Any) -> None:
+    usage = {**chunk(), "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2}}
+    body = sse(
+        chunk(reasoning_content="thinking"),
+        chunk("Hel"),
+        chunk("lo", finish="length"),
+        usage,
+    ) + b"data: [DONE]\n\n"
+    with stream_client(config, body) as client:
+        stream = client.stream("hi")
+        events = [(e.kind, e.text) for e in stream]
+    assert events == [("reasoning", "thinking"), ("text", "Hel"), ("text", "lo")]
+    assert stream.result.text == "Hello"
+    assert stream.result.reasoning == "thinking"
+    assert stream.result.truncated
+    assert stream.result.usage is not None and stream.result.usage.completion_tokens == 2
+
+
+def test_stream_that_stops_without_finish_reason_raises(config: Any) -> None:
+    body = sse(chunk("Hel"), chunk("lo"))  # no finish_reason, no [DONE]: the server went away
+    with stream_client(config, body) as client:
+        stream = client.stream("hi")
+        with pytest.raises(StreamInterruptedError, match="ended before the proxy said"):
+            list(stream)
+
+
+def test_result_before_the_end_is_an_error(config: Any) -> None:
+    with stream_client(config, sse(chunk("a", finish="stop"))) as client:
+        stream = client.stream("hi")
+        with pytest.raises(RuntimeError, match="not been read"):
+            _ = stream.result
+
+
+def test_async_twin_maps_the_same_way(config: Any) -> None:
+    recorder = Recorder()
+
+    async def run() -> Any:
+        transport = httpx2.MockTransport(recorder)
+        async with AsyncClient(config, http_client=httpx2.AsyncClient(transport=transport)) as client:
+            return await client.chat("hi", system="s", max_tokens=10)
+
+    result = asyncio.run(run())
+    assert result.text == "hi there"
+    body = recorder.json()
+    assert body["max_completion_tokens"] == 10
+    assert body["messages"][0]["role"] == "system"
+    assert recorder.requests[0].headers["x-shared"] == "model"

@@ -1,0 +1,185 @@
+"""Each mapping rule of spec section 5, on pure data: no server, no openai import needed."""
+
+from __future__ import annotations
+
+import base64
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clawdbot_litellm.config.schema import ModelDefinition
+from clawdbot_litellm.errors import ContextWindowError, UnsupportedInputError
+from clawdbot_litellm.request import (
+    ChatOptions,
+    RequestWarning,
+    build_request,
+    estimate_tokens,
+)
+
+
+def model(**fields: Any) -> ModelDefinition:
+    return ModelDefinition.model_validate({"id": "gpt-4", "name": "GPT-4", **fields})
+
+
+def build(m: ModelDefinition, prompt: Any = "hi", **options: Any) -> dict[str, Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RequestWarning)
+        return build_request(m, prompt, ChatOptions(**options)).kwargs
+
+
+def test_model_is_the_definition_id_kept_whole() -> None:
+    kwargs = build(model(id="openai/gpt-4o"))
+    assert kwargs["model"] == "openai/gpt-4o"
+    assert kwargs["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_default_limit_is_max_tokens_capped_at_32000() -> None:
+    assert build(model(maxTokens=8192))["max_completion_tokens"] == 8192
+    big = model(contextWindow=1_000_000, maxTokens=100_000)
+    assert build(big)["max_completion_tokens"] == 32_000
+
+
+def test_omitted_max_tokens_defaults_to_min_8192_context_window() -> None:
+    # Clawdbot issue: invalid max_completion_tokens when maxTokens is omitted.
+    assert build(model(contextWindow=20_000))["max_completion_tokens"] == 8192
+
+
+def test_callers_limit_is_used_and_clamped_with_one_warning() -> None:
+    assert build(model(maxTokens=4096), max_tokens=100)["max_completion_tokens"] == 100
+    with pytest.warns(RequestWarning, match=r"above the model's maxTokens \(4096\)"):
+        prepared = build_request(model(maxTokens=4096), "hi", ChatOptions(max_tokens=9999))
+    assert prepared.kwargs["max_completion_tokens"] == 4096
+    assert len(prepared.notes) == 1
+
+
+def test_max_tokens_field_follows_compat() -> None:
+    kwargs = build(model(compat={"maxTokensField": "max_tokens"}))
+    assert "max_completion_tokens" not in kwargs
+    assert kwargs["max_tokens"] == 8192
+
+
+def test_reasoning_effort_only_for_reasoning_models() -> None:
+    with pytest.warns(RequestWarning, match="not a reasoning model"):
+        prepared = build_request(model(), "hi", ChatOptions(reasoning_effort="high"))
+    assert "reasoning_effort" not in prepared.kwargs
+    assert build(model(reasoning=True), reasoning_effort="low")["reasoning_effort"] == "low"
+    assert "reasoning_effort" not in build(model(reasoning=True))
+
+
+def test_reasoning_effort_respects_compat_opt_out() -> None:
+    m = model(reasoning=True, compat={"supportsReasoningEffort": False})
+    with pytest.warns(RequestWarning, match="supportsReasoningEffort"):
+        prepared = build_request(m, "hi", ChatOptions(reasoning_effort="high"))
+    assert "reasoning_effort" not in prepared.kwargs
+
+
+def test_unknown_reasoning_effort_is_refused() -> None:
+    with pytest.raises(UnsupportedInputError, match="minimal, low, medium, high"):
+        build_request(model(reasoning=True), "hi", ChatOptions(reasoning_effort="max"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "role"),
+    [
+        ({}, "system"),
+        ({"reasoning": True}, "system"),
+        ({"compat": {"supportsDeveloperRole": True}}, "system"),
+        ({"reasoning": True, "compat": {"supportsDeveloperRole": True}}, "developer"),
+    ],
+)
+def test_system_prompt_role(fields: dict[str, Any], role: str) -> None:
+    kwargs = build(model(**fields), system="be brief")
+    assert kwargs["messages"][0] == {"role": role, "content": "be brief"}
+    given = build(model(**fields), [{"role": "system", "content": "x"}, {"role": "user", "content": "y"}])
+    assert given["messages"][0]["role"] == role
+
+
+def test_store_false_only_where_supported() -> None:
+    assert "store" not in build(model())
+    assert "store" not in build(model(compat={"supportsStore": False}))
+    assert build(model(compat={"supportsStore": True}))["store"] is False
+
+
+def test_streaming_asks_for_usage() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kwargs = build_request(model(), "hi", stream=True).kwargs
+    assert kwargs["stream"] is True
+    assert kwargs["stream_options"] == {"include_usage": True}
+    assert "stream" not in build(model())
+
+
+def test_images_refused_for_text_only_model_before_sending() -> None:
+    with pytest.raises(UnsupportedInputError, match=r"gpt-4 does not accept images"):
+        build(model(), images=["https://example.invalid/cat.png"])
+    parts = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]
+    with pytest.raises(UnsupportedInputError):
+        build(model(), [{"role": "user", "content": parts}])
+
+
+def test_images_become_parts_urls_data_urls_and_files(tmp_path: Path) -> None:
+    png = tmp_path / "dot.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    vision = model(input=["text", "image"])
+    kwargs = build(vision, "what is this?", images=["https://x.invalid/a.png", "data:image/gif;base64,R0=", png])
+    content = kwargs["messages"][-1]["content"]
+    assert content[0] == {"type": "text", "text": "what is this?"}
+    urls = [part["image_url"]["url"] for part in content[1:]]
+    assert urls[:2] == ["https://x.invalid/a.png", "data:image/gif;base64,R0="]
+    assert urls[2] == "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+
+
+def test_unreadable_or_non_image_files_are_clear_errors(tmp_path: Path) -> None:
+    vision = model(input=["text", "image"])
+    with pytest.raises(UnsupportedInputError, match="Cannot read image"):
+        build(vision, images=[tmp_path / "missing.png"])
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(UnsupportedInputError, match="does not look like an image"):
+        build(vision, images=[text])
+
+
+def test_prompt_over_the_context_window_is_refused_with_numbers() -> None:
+    m = model(contextWindow=16_000, maxTokens=4000)
+    prompt = "word " * 60_000  # ~75,000 tokens by the estimate
+    with pytest.raises(ContextWindowError, match=r"about \d+ tokens.*16000 tokens"):
+        build(m, prompt)
+
+
+def test_explicit_limit_that_does_not_fit_is_refused_default_one_shrinks() -> None:
+    m = model(contextWindow=16_000, maxTokens=8000)
+    prompt = "x" * 40_000  # ~10,000 tokens
+    with pytest.raises(ContextWindowError, match=r"output limit \(8000\)"):
+        build(m, prompt, max_tokens=8000)
+    with pytest.warns(RequestWarning, match="output limited"):
+        prepared = build_request(m, prompt)
+    assert prepared.output_limit == 16_000 - prepared.prompt_tokens_estimate
+    assert prepared.kwargs["max_completion_tokens"] == prepared.output_limit
+
+
+def test_context_window_below_clawdbot_minimum_is_refused() -> None:
+    with pytest.raises(ContextWindowError, match="below the minimum of 16000"):
+        build(model(contextWindow=8000))
+
+
+def test_estimate_counts_text_messages_and_images() -> None:
+    text_only = estimate_tokens([{"role": "user", "content": "a" * 400}])
+    assert text_only == 100 + 4
+    with_image = estimate_tokens(
+        [{"role": "user", "content": [{"type": "text", "text": "a" * 400}, {"type": "image_url"}]}]
+    )
+    assert with_image == text_only + 765
+
+
+def test_extra_arguments_pass_through_but_cannot_override_the_mapping() -> None:
+    kwargs = build(model(), extra={"temperature": 0.2, "model": "other"})
+    assert kwargs["temperature"] == 0.2
+    assert kwargs["model"] == "gpt-4"
+
+
+def test_callers_messages_are_not_mutated() -> None:
+    messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    build(model(reasoning=True, compat={"supportsDeveloperRole": True}), messages)
+    assert messages[0]["role"] == "system"
