@@ -96,6 +96,11 @@ def resolve_ref(
             owners = [DEFAULT_PROVIDER]
         if len(owners) == 1:
             return resolve_ref(f"{owners[0]}/{text}", providers, {})
+        if owners:
+            choices = ", ".join(f"{owner}/{text}" for owner in owners)
+            raise InvalidModelRefError(
+                f"Ambiguous model {text!r}: served by {choices}; name one of them as provider/model"
+            )
         raise _unknown(text, providers, aliases)
     ref = parse_ref(text)
     provider = providers.get(ref.provider)
@@ -116,8 +121,7 @@ def candidate_chain(
     first = requested or primary
     if not first:
         raise InvalidModelRefError(
-            "No model chosen: pass one (-m litellm/<model>) or set "
-            "agents.defaults.model.primary"
+            "No model chosen: pass one (-m litellm/<model>) or set agents.defaults.model.primary"
         )
     chain: list[ModelTarget] = []
     seen: set[ModelRef] = set()

@@ -20,8 +20,17 @@ from ..errors import ConfigFileError, ConfigSyntaxError, IncludeError, MissingEn
 
 MAX_INCLUDE_DEPTH = 10
 INCLUDE_KEY = "$include"
-_NEAR = re.compile(r"near (\d+)")
-_FOUND = re.compile(r"found U\+([0-9A-Fa-f]{4,6})")
+_NEAR = re.compile(r"\s*(?:starting )?near (\d+)")
+_TOKEN = re.compile(r"b'([^']*)'|U\+([0-9A-Fa-f]{4,6})")
+_TOKEN_NAMES = {
+    "comma": "','",
+    "colon": "':'",
+    "slash": "'/'",
+    "JSON5Value": "a value",
+    "IdentifierStart": "a key",
+    "NumericLiteral": "number",
+    "hexadecimal character": "a hex digit",
+}
 _VAR = re.compile(r"\$(\$?)\{([A-Z_][A-Z0-9_]*)\}")
 
 
@@ -35,23 +44,60 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return line, column
 
 
-def _error_index(text: str, message: str) -> int:
-    """Where pyjson5's ``near N`` points; it reports offsets, people want line and column."""
-    near = _NEAR.search(message)
-    if near is None:
-        return len(text)
-    offset = int(near.group(1))
-    found = _FOUND.search(message)
-    if found is not None:
-        char = chr(int(found.group(1), 16))
-        for candidate in (offset - 1, offset, offset - 2, offset + 1):
-            if 0 <= candidate < len(text) and text[candidate] == char:
-                return candidate
-    return min(offset, len(text))
+def _breaks(prefix: str) -> bool:
+    """Whether ``prefix`` already holds the syntax error (rather than merely ending early)."""
+    try:
+        pyjson5.decode(prefix)
+    except pyjson5.Json5EOF:
+        return False
+    except pyjson5.Json5Exception:
+        return True
+    return False
+
+
+def _bad_index(text: str) -> int:
+    """Index of the first character no JSON5 document can continue with.
+
+    pyjson5's ``near N`` is sometimes the start of the token, sometimes the end of the previous
+    value; the shortest prefix that fails for a reason other than "ended early" is exact.
+    """
+    low, high = 0, len(text)  # _breaks(text[:high]) holds, _breaks(text[:low]) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        cut = text[:middle]
+        # "{a /" is a stray slash, "{a /*" a comment: never cut a comment opener in half.
+        if cut.endswith("/") and text[middle : middle + 1] in ("/", "*"):
+            cut = cut[:-1]
+        if _breaks(cut):
+            high = middle
+        else:
+            low = middle
+    return high - 1
+
+
+def _describe(message: str) -> str:
+    """pyjson5's ``Expected b'comma' or U+007d, found U+0062`` in words a person reads."""
+
+    def name(match: re.Match[str]) -> str:
+        if match.group(2) is not None:
+            return repr(chr(int(match.group(2), 16)))
+        return _TOKEN_NAMES.get(match.group(1), match.group(1))
+
+    detail = _TOKEN.sub(name, _NEAR.sub("", message)).strip().rstrip(",")
+    if detail.startswith("Stray "):
+        detail = "unexpected " + detail[len("Stray ") :]
+    elif detail.startswith("Extra data "):
+        detail = f"unexpected {detail[len('Extra data ') :]} after the end of the value"
+    elif detail.startswith("Unclosed "):
+        detail = f"{detail[len('Unclosed ') :]} starting here is never closed"
+    return detail[:1].lower() + detail[1:]
 
 
 def parse_json5(text: str, file: str) -> Any:
-    """Parse JSON5 text; a syntax error names ``file:line:column``."""
+    """Parse JSON5 text; a syntax error names ``file:line:column`` of the offending character.
+
+    An empty file (or one holding only comments) is an empty config, like a missing one.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]  # editors on Windows write a BOM; it is not content
     if not text.strip():
@@ -60,9 +106,18 @@ def parse_json5(text: str, file: str) -> Any:
         return pyjson5.decode(text)
     except pyjson5.Json5Exception as error:
         message = str(error.args[0]) if error.args else str(error)
-        line, column = _line_col(text, _error_index(text, message))
-        detail = _NEAR.sub("", message).strip().rstrip(",")
-        raise ConfigSyntaxError(file, line, column, detail) from None
+        if message.startswith("No JSON data found"):
+            return {}
+        near = _NEAR.search(message)
+        if isinstance(error, pyjson5.Json5EOF):
+            # Something is never closed: point at where it opens.
+            index = int(near.group(1)) - 1 if near else len(text)
+            if text[index - 1 : index + 1] == "/*":
+                index -= 1  # pyjson5 counts an unclosed comment from its '*'
+        else:
+            index = _bad_index(text)
+        line, column = _line_col(text, index)
+        raise ConfigSyntaxError(file, line, column, _describe(message)) from None
 
 
 def read_text(path: Path) -> str:
@@ -84,9 +139,23 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigFileError(
-            f"{path} is not UTF-8 text (bad byte at offset {error.start}); "
-            "save it as UTF-8"
+            f"{path} is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
         ) from None
+
+
+def json_type(value: Any) -> str:
+    """How a person would name a JSON value's type in an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 # --- $include ------------------------------------------------------------------------------------
@@ -135,9 +204,7 @@ def _include_targets(spec: Any, where: Path, config_path: str) -> list[str]:
 def _expand(value: Any, file: Path, chain: tuple[Path, ...], config_path: str) -> tuple[Any, Any]:
     """Expand every ``$include`` inside ``value`` (read from ``file``)."""
     if isinstance(value, list):
-        pairs = [
-            _expand(item, file, chain, f"{config_path}[{i}]") for i, item in enumerate(value)
-        ]
+        pairs = [_expand(item, file, chain, f"{config_path}[{i}]") for i, item in enumerate(value)]
         return [p[0] for p in pairs], [p[1] for p in pairs]
     if not isinstance(value, dict):
         return value, str(file)
@@ -170,16 +237,17 @@ def _load_include(
             f"{including}: $include nested deeper than {MAX_INCLUDE_DEPTH} levels "
             f"(at {path}); flatten the includes"
         )
-    if not path.exists():
+    if not path.is_file():
+        what = "a directory" if path.is_dir() else "a missing file"
         raise ConfigFileError(
-            f'{including}: $include "{target}" at {config_path or "<root>"} names a missing '
-            f"file ({path}); fix the path (relative to {including.parent})"
+            f'{including}: $include "{target}" at {config_path or "<root>"} names {what} '
+            f"({path}); fix the path (relative to {including.parent})"
         )
     data = parse_json5(read_text(path), str(path))
     if not isinstance(data, dict):
         raise IncludeError(
             f'{including}: $include "{target}" must contain an object ({{ ... }}), '
-            f"but {path} holds {type(data).__name__ if data is not None else 'null'}"
+            f"but {path} holds {json_type(data)}"
         )
     return _expand(data, path, (*chain, path), config_path)
 
@@ -190,9 +258,10 @@ class Document:
 
     path: Path
     exists: bool
-    text: str
-    raw: dict[str, Any]
-    merged: dict[str, Any]
+    # The content may hold plaintext keys: keep it out of reprs and logs.
+    text: str = field(repr=False)
+    raw: dict[str, Any] = field(repr=False)
+    merged: dict[str, Any] = field(repr=False)
     origins: dict[str, Any] = field(repr=False)
 
 
@@ -200,7 +269,7 @@ def expand_document(path: Path, raw: Any, text: str = "", exists: bool = True) -
     """Expand the includes of a document that may not be on disk yet (used to validate edits)."""
     if not isinstance(raw, dict):
         raise ConfigFileError(
-            f"{path}: the config must be an object ({{ ... }}), not {type(raw).__name__}"
+            f"{path}: the config must be an object ({{ ... }}), not {json_type(raw)}"
         )
     resolved = path.resolve()
     merged, origins = _expand(raw, resolved, (resolved,), "")
@@ -219,12 +288,11 @@ def origin_of(origins: Any, segments: list[str | int]) -> str | None:
     """The file a value at ``segments`` came from, or ``None`` if it is not in the document."""
     node = origins
     for segment in segments:
-        if isinstance(node, dict) and segment in node:
-            node = node[segment]
-        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
-            node = node[segment]
-        else:
+        in_dict = isinstance(node, dict) and segment in node
+        in_list = isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
+        if not (in_dict or in_list):
             return None
+        node = node[segment]
     if isinstance(node, str):
         return node
     # A container: report where its first leaf came from.
@@ -302,13 +370,11 @@ def substitute(
         return substitute_string(value, environ, config_path, keep_missing)
     if isinstance(value, dict):
         return {
-            k: substitute(v, environ, _join(config_path, k), keep_missing)
-            for k, v in value.items()
+            k: substitute(v, environ, _join(config_path, k), keep_missing) for k, v in value.items()
         }
     if isinstance(value, list):
         return [
-            substitute(v, environ, _join(config_path, i), keep_missing)
-            for i, v in enumerate(value)
+            substitute(v, environ, _join(config_path, i), keep_missing) for i, v in enumerate(value)
         ]
     return value
 

@@ -2,8 +2,8 @@
 
 Order of precedence, per value: the config file (or a file it includes), then the ``LITELLM_*``
 environment, then defaults. ``models.mode: "merge"`` lays configured providers over the implicit
-ones (the environment's ``litellm`` provider and any a plugin supplies); ``"replace"`` keeps only the
-configured ones.
+ones (the environment's ``litellm`` provider and any a plugin supplies); ``"replace"`` keeps only
+the configured ones.
 """
 
 from __future__ import annotations
@@ -16,8 +16,17 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import ConfigValidationError, Problem
-from ..refs import DEFAULT_PROVIDER, ModelTarget, alias_table, candidate_chain, resolve_ref
+from pydantic import ValidationError
+
+from ..errors import ClawdbotLiteLLMError, ConfigValidationError, Problem
+from ..refs import (
+    DEFAULT_PROVIDER,
+    ModelTarget,
+    alias_table,
+    candidate_chain,
+    configured_refs,
+    resolve_ref,
+)
 from .load import Document, effective_environ, load_document, origin_of, references, substitute
 from .locate import config_path
 from .schema import Api, ClawdbotConfig, ModelDefinition, ProviderConfig, validate_config
@@ -50,12 +59,25 @@ class Source:
 
 
 def mask_secret(secret: str | None) -> str:
-    """``sk-…abcd``-style preview: enough to recognise a key, too little to use it."""
+    """``sk-…abcd``-style preview: enough to recognise a key, too little to use it.
+
+    A short key gets no preview at all: seven known characters of a twelve-character key
+    leave too little to guess.
+    """
     if not secret:
         return "(none)"
-    if len(secret) <= 8:
+    if len(secret) < 16:
         return "****"
     return f"{secret[:3]}…{secret[-4:]}"
+
+
+def display_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced, for reprs, warnings and messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -72,12 +94,13 @@ class Provider:
 
     def __repr__(self) -> str:
         return (
-            f"Provider(name={self.name!r}, base_url={self.base_url!r}, "
+            f"Provider(name={self.name!r}, base_url={display_url(self.base_url)!r}, "
             f"api_key={mask_secret(self.api_key)!r}, api={self.api!r}, "
             f"models={[m.id for m in self.models]!r})"
         )
 
     def model(self, model_id: str) -> ModelDefinition | None:
+        """The definition with exactly this id (ids are case-sensitive, as on the proxy)."""
         return next((m for m in self.models if m.id == model_id), None)
 
     @property
@@ -101,13 +124,16 @@ def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
     if provider == DEFAULT_PROVIDER and path.lower().endswith("/v1"):
         path = path[:-3].rstrip("/")
         warning = (
-            f"models.providers.{provider}.baseUrl ends in /v1 ({url}); the client appends /v1 "
+            f"models.providers.{provider}.baseUrl ends in /v1 ({display_url(url)}); the client "
+            "appends /v1 "
             f"itself, so /v1 was removed. Write the URL without it to silence this warning."
         )
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment)), warning
 
 
-def _source(document: Document, segments: list[str | int], raw_value: Any) -> Source:
+def _source(
+    document: Document, segments: list[str | int], raw_value: Any, from_block: frozenset[str]
+) -> Source:
     file = origin_of(document.origins, segments)
     kind: SourceKind = (
         "file" if file is None or Path(file) == document.path.resolve() else "include"
@@ -116,6 +142,8 @@ def _source(document: Document, segments: list[str | int], raw_value: Any) -> So
     names = [name for name, _ in references(raw_value)]
     if names:
         detail += f" via ${{{names[0]}}}"
+        if names[0] in from_block:
+            detail += " (set by the env block)"
     return Source(kind, detail)
 
 
@@ -137,10 +165,13 @@ class ImplicitProvider:
     sources: Mapping[str, Source]
 
 
-def litellm_from_environment(environ: Mapping[str, str], env_block_names: frozenset[str]) -> (
-    ImplicitProvider
-):
-    """The ``litellm`` provider that ``LITELLM_BASE_URL/API_KEY/MODEL`` describe on their own."""
+def litellm_from_environment(
+    environ: Mapping[str, str], env_block_names: frozenset[str]
+) -> ImplicitProvider:
+    """The ``litellm`` provider that ``LITELLM_BASE_URL/API_KEY/MODEL`` describe on their own.
+
+    Raises ``ConfigValidationError`` naming the variable when ``LITELLM_BASE_URL`` is not a URL.
+    """
 
     def source(name: str) -> Source:
         if not environ.get(name, "").strip():
@@ -150,15 +181,25 @@ def litellm_from_environment(environ: Mapping[str, str], env_block_names: frozen
     base_url = environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
     model_id = environ.get(ENV_MODEL, "").strip() or DEFAULT_MODEL
     api_key = environ.get(ENV_API_KEY, "").strip() or None
-    config = ProviderConfig(
-        base_url=base_url,
-        api_key=api_key,
-        api="openai-completions",
-        models=(ModelDefinition(id=model_id, name=model_id),),
-    )
+    try:
+        config = ProviderConfig(
+            base_url=base_url,
+            api_key=api_key,
+            api="openai-completions",
+            models=(ModelDefinition(id=model_id, name=model_id),),
+        )
+    except ValidationError as error:
+        variable = ENV_BASE_URL if environ.get(ENV_BASE_URL, "").strip() else ENV_MODEL
+        where = "the env block" if variable in env_block_names else "the environment"
+        reason = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ConfigValidationError(where, [Problem(variable, reason)]) from None
     return ImplicitProvider(
         config,
-        {"baseUrl": source(ENV_BASE_URL), "apiKey": source(ENV_API_KEY), "models": source(ENV_MODEL)},
+        {
+            "baseUrl": source(ENV_BASE_URL),
+            "apiKey": source(ENV_API_KEY),
+            "models": source(ENV_MODEL),
+        },
     )
 
 
@@ -210,7 +251,8 @@ class ResolvedConfig:
         return data
 
     def refs(self) -> list[str]:
-        return [f"{n}/{m.id}" for n, p in self.providers.items() for m in p.models]
+        """Every ``provider/model`` a request can name, in config order."""
+        return configured_refs(self.providers)
 
     def check(self) -> list[Problem]:
         """Problems the schema cannot see: refs that resolve to nothing, alias clashes, windows."""
@@ -223,7 +265,7 @@ class ResolvedConfig:
                 continue
             try:
                 resolve_ref(text, self.providers, self.aliases)
-            except Exception as error:  # noqa: BLE001 - each message becomes one problem line
+            except ClawdbotLiteLLMError as error:
                 problems.append(Problem(f"agents.defaults.model.{key}", str(error)))
         seen: dict[str, str] = {}
         for ref, entry in defaults.models.items():
@@ -276,42 +318,43 @@ def resolve_document(
     data = substitute(document.merged, env, keep_missing=keep_missing_vars)
     config = validate_config(data, str(document.path))
 
-    implicit_providers: dict[str, ImplicitProvider] = {
-        DEFAULT_PROVIDER: litellm_from_environment(env, from_block)
-    }
-    if implicit:
-        implicit_providers.update(implicit)
-
     notes: list[str] = []
-    problems: list[Problem] = []
     providers: dict[str, Provider] = {}
     if config.models.mode == "merge":
-        for name, item in implicit_providers.items():
+        implicit_providers = dict(implicit or {})
+        # The environment's litellm is only needed when neither the file nor a plugin has one,
+        # so a stray LITELLM_BASE_URL cannot break a config that never uses it.
+        if DEFAULT_PROVIDER not in config.models.providers:
+            implicit_providers.setdefault(
+                DEFAULT_PROVIDER, litellm_from_environment(env, from_block)
+            )
+        for name, item in sorted(
+            implicit_providers.items(), key=lambda pair: pair[0] != DEFAULT_PROVIDER
+        ):
             providers[name] = _provider(name, item.config, env, dict(item.sources), notes)
     configured = document.merged.get("models", {}).get("providers", {})
-    for name, provider_config in config.models.providers.items():
+    for name, declared in config.models.providers.items():
         raw = configured.get(name, {})
         segments: list[str | int] = ["models", "providers", name]
         sources = {
-            "baseUrl": _source(document, [*segments, "baseUrl"], raw.get("baseUrl")),
-            "models": _source(document, [*segments, "models"], raw.get("models")),
+            "baseUrl": _source(document, [*segments, "baseUrl"], raw.get("baseUrl"), from_block),
+            "models": _source(document, [*segments, "models"], raw.get("models"), from_block),
         }
-        if provider_config.api_key is not None:
-            sources["apiKey"] = _source(document, [*segments, "apiKey"], raw.get("apiKey"))
-        provider_config = _fill_from_environment(name, provider_config, env, from_block, sources)
-        try:
-            providers[name] = _provider(name, provider_config, env, sources, notes)
-        except ValueError as error:
-            problems.append(Problem(f"models.providers.{name}.baseUrl", str(error)))
-    if problems:
-        raise ConfigValidationError(str(document.path), problems)
+        if _present(declared.api_key):
+            key_source = _source(document, [*segments, "apiKey"], raw.get("apiKey"), from_block)
+            named = (declared.api_key or "").strip()
+            if resolve_api_key(named, env) != named:
+                key_source = Source(key_source.kind, f"{key_source.detail} naming ${named}")
+            sources["apiKey"] = key_source
+        provider_config = _fill_from_environment(name, declared, env, from_block, sources)
+        providers[name] = _provider(name, provider_config, env, sources, notes)
 
     defaults = config.agents.defaults
     primary = defaults.model.primary
     if primary is None and DEFAULT_PROVIDER in providers:
-        env_model = env.get(ENV_MODEL, "").strip()
         litellm = providers[DEFAULT_PROVIDER]
-        primary = f"{DEFAULT_PROVIDER}/{env_model or litellm.models[0].id}"
+        default_id = env.get(ENV_MODEL, "").strip() or next((m.id for m in litellm.models), None)
+        primary = f"{DEFAULT_PROVIDER}/{default_id}" if default_id else None
     fallbacks = tuple(dict.fromkeys(f.strip() for f in defaults.model.fallbacks if f.strip()))
     aliases = alias_table({ref: entry.alias for ref, entry in defaults.models.items()})
 
@@ -344,15 +387,21 @@ def _fill_from_environment(
     from_block: frozenset[str],
     sources: dict[str, Source],
 ) -> ProviderConfig:
-    """A configured ``litellm`` provider with no ``apiKey`` takes ``LITELLM_API_KEY``."""
-    if name != DEFAULT_PROVIDER or provider.api_key is not None:
+    """A configured ``litellm`` provider with a missing or blank ``apiKey`` uses the environment."""
+    if name != DEFAULT_PROVIDER or _present(provider.api_key):
         return provider
     key = env.get(ENV_API_KEY, "").strip()
     if not key:
         return provider
-    sources["apiKey"] = Source("env-block" if ENV_API_KEY in from_block else "environment",
-                               ENV_API_KEY)
+    sources["apiKey"] = Source(
+        "env-block" if ENV_API_KEY in from_block else "environment", ENV_API_KEY
+    )
     return provider.model_copy(update={"api_key": key})
+
+
+def _present(value: str | None) -> bool:
+    """A blank key (``apiKey: ""`` left by an aborted onboarding) counts as no key."""
+    return value is not None and value.strip() != ""
 
 
 def _provider(
@@ -368,7 +417,7 @@ def _provider(
     return Provider(
         name=name,
         base_url=base_url,
-        api_key=resolve_api_key(config.api_key, env),
+        api_key=resolve_api_key(config.api_key, env) if _present(config.api_key) else None,
         api=config.api or "openai-completions",
         headers=dict(config.headers or {}),
         models=config.models,

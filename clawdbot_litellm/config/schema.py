@@ -8,7 +8,9 @@ and camelCase in the file, exactly as Clawdbot spells them.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -87,7 +89,7 @@ class ModelDefinition(_Owned):
     cost: Cost = Cost()
     context_window: PositiveInt = DEFAULT_CONTEXT_WINDOW
     max_tokens: PositiveInt | None = None
-    headers: dict[str, str] | None = None
+    headers: dict[str, str] | None = Field(default=None, repr=False)
     compat: Compat | None = None
 
     @field_validator("input", mode="before")
@@ -131,8 +133,6 @@ class ProviderConfig(_Owned):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        from urllib.parse import urlsplit
-
         if "${" in value:
             return value  # an unset ${VAR} kept while validating an edit; checked at load time
         parts = urlsplit(value.strip())
@@ -206,6 +206,8 @@ def _location(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif any(char in part for char in "./[] "):
+            out += f"[{part}]"  # a ref such as litellm/gpt-4 is one segment, as in `config set`
         elif not out:
             out = part
         else:
@@ -213,21 +215,34 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out or "<root>"
 
 
+# pydantic's wording names Python types; a config file has arrays and objects.
+_TYPE_MESSAGES = {
+    "tuple_type": "must be an array ([ ... ])",
+    "list_type": "must be an array ([ ... ])",
+    "dict_type": "must be an object ({ ... })",
+    "model_type": "must be an object ({ ... })",
+    "model_attributes_type": "must be an object ({ ... })",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "missing": "required, but missing",
+    "extra_forbidden": "unknown key (not part of Clawdbot's schema); remove it or fix its spelling",
+}
+# pydantic adds a step such as ``function-after[...]`` to a location when a validator wraps a type.
+_VALIDATOR_STEP = re.compile(r"^[a-z][a-z-]*\[.*\]$")
+
+
 def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
     """Turn pydantic's errors into ``path: message`` lines written for a person."""
     problems = []
     for item in error.errors(include_url=False):
-        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and _VALIDATOR_STEP.match(p)))
         path = _location(loc)
         if prefix:
             path = f"{prefix}.{path}" if path != "<root>" else prefix
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown key (not part of Clawdbot's schema); remove it or fix its spelling"
-        elif item["type"] == "missing":
-            message = "required, but missing"
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
+        message = _TYPE_MESSAGES.get(item["type"], item["msg"]).removeprefix("Value error, ")
         problems.append(Problem(path, message))
     return problems
 
@@ -239,6 +254,8 @@ def validate_config(data: object, source: str) -> ClawdbotConfig:
             source, [Problem("<root>", "the config must be an object ({ ... })")]
         )
     try:
-        return ClawdbotConfig.model_validate(data)
+        # Files use Clawdbot's camelCase only: ``context_window`` there is an unknown key, as in
+        # Clawdbot. Python callers may still construct models by field name.
+        return ClawdbotConfig.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as error:
         raise ConfigValidationError(source, problems_from(error)) from None
