@@ -1,0 +1,385 @@
+"""``clawdbot-litellm onboard`` through click's CliRunner, by the real entry point (``main``).
+
+Discovery here talks to a closed port on 127.0.0.1 (it fails at once and the wizard goes on);
+the runs against the real proxy are at the end, marked ``live``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from clawdbot_litellm.cli import main
+from clawdbot_litellm.config.resolve import load_config
+
+KEY = "sk-typed-secret-abcdef123456"
+
+
+class _Main(click.Command):
+    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
+
+    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
+        return main(list(args or []))
+
+
+def run(args: Sequence[str], input: str | None = None) -> Result:
+    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args), input=input)
+
+
+@pytest.fixture
+def closed_url(loopback_allowed: object) -> str:
+    """A URL on 127.0.0.1 where nothing listens: discovery fails fast."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "clawdbot.json"
+
+
+def written(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+# --- non-interactive ----------------------------------------------------------------------------
+
+
+def test_non_interactive_from_flags(config: Path, closed_url: str) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--auth-choice",
+            "litellm-api-key",
+            "--non-interactive",
+            "--litellm-api-key",
+            KEY,
+            "--litellm-base-url",
+            closed_url + "/v1",
+            "--litellm-model",
+            "claude-3-opus",
+            "--context-window",
+            "200000",
+            "--max-tokens",
+            "4096",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert KEY not in result.output
+    assert "sk-…3456" in result.stdout
+    assert f"Wrote {config}" in result.stdout
+    assert "Could not list the proxy's models" in result.stderr
+    assert f'clawdbot-litellm --config {config} chat "hello"' in result.stdout
+    data = written(config)
+    provider = data["models"]["providers"]["litellm"]
+    assert provider["baseUrl"] == closed_url
+    assert provider["apiKey"] == "${LITELLM_API_KEY}"
+    assert provider["models"][0]["id"] == "claude-3-opus"
+    assert provider["models"][0]["contextWindow"] == 200000
+    assert provider["models"][0]["maxTokens"] == 4096
+    assert data["env"] == {"LITELLM_API_KEY": KEY}
+    assert data["agents"]["defaults"]["model"]["primary"] == "litellm/claude-3-opus"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_non_interactive_from_the_environment(
+    config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAWDBOT_CONFIG_PATH", str(config))
+    monkeypatch.setenv("LITELLM_API_KEY", KEY)
+    monkeypatch.setenv("LITELLM_BASE_URL", closed_url)
+    monkeypatch.setenv("LITELLM_MODEL", "gpt-4o")
+    result = run(["onboard", "--non-interactive"])
+    assert result.exit_code == 0, result.output
+    assert KEY not in result.output
+    assert "not written" in result.stdout
+    assert KEY not in config.read_text()
+    data = written(config)
+    assert "env" not in data
+    assert data["models"]["providers"]["litellm"]["models"][0]["contextWindow"] == 128000
+    assert data["models"]["providers"]["litellm"]["models"][0]["maxTokens"] == 8192
+    target = load_config(config).resolve()
+    assert (str(target.ref), target.provider.api_key) == ("litellm/gpt-4o", KEY)
+    assert 'clawdbot-litellm chat "hello"' in result.stdout
+
+
+@pytest.mark.usefixtures("loopback_allowed")
+def test_non_interactive_defaults_to_localhost_and_gpt_4(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", KEY)
+    result = run(["--config", str(config), "onboard", "--non-interactive"])
+    assert result.exit_code == 0, result.output
+    data = written(config)
+    assert data["models"]["providers"]["litellm"]["baseUrl"] == "http://localhost:4000"
+    assert data["agents"]["defaults"]["model"]["primary"] == "litellm/gpt-4"
+
+
+def test_non_interactive_without_a_key_fails_clearly(config: Path, closed_url: str) -> None:
+    result = run(
+        ["--config", str(config), "onboard", "--non-interactive", "--litellm-base-url", closed_url]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: No LiteLLM API key")
+    assert "--litellm-api-key" in result.stderr
+    assert "Traceback" not in result.output
+    assert not config.exists()
+
+
+def test_a_blank_key_flag_is_refused(config: Path) -> None:
+    result = run(
+        ["--config", str(config), "onboard", "--non-interactive", "--litellm-api-key", " "]
+    )
+    assert result.exit_code == 1
+    assert "Error: --litellm-api-key is blank" in result.stderr
+    assert not config.exists()
+
+
+def test_a_bad_base_url_fails_clearly(config: Path) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--non-interactive",
+            "--litellm-api-key",
+            KEY,
+            "--litellm-base-url",
+            "localhost:4000",
+        ]
+    )
+    assert result.exit_code == 1
+    assert "Error: LiteLLM base URL 'localhost:4000' is not an http(s) URL" in result.stderr
+    assert not config.exists()
+
+
+def test_other_auth_choices_are_refused(config: Path) -> None:
+    result = run(["--config", str(config), "onboard", "--auth-choice", "openai-api-key"])
+    assert result.exit_code == 2
+    assert "'openai-api-key' is not supported" in result.stderr
+    assert "--auth-choice litellm-api-key" in result.stderr
+    assert not config.exists()
+
+
+@pytest.mark.parametrize("option", ["--context-window", "--max-tokens"])
+def test_limits_must_be_positive(config: Path, option: str) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--non-interactive",
+            "--litellm-api-key",
+            KEY,
+            option,
+            "0",
+        ]
+    )
+    assert result.exit_code == 2
+    assert option in result.stderr
+    assert not config.exists()
+
+
+def test_a_broken_config_fails_before_any_question(config: Path) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text("{\n  models: {,\n}")
+    result = run(["--config", str(config), "onboard"], input="")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {config}:2:")
+    assert "API key" not in result.output
+
+
+def test_a_rerun_changes_nothing(config: Path, closed_url: str) -> None:
+    args = [
+        "--config",
+        str(config),
+        "onboard",
+        "--non-interactive",
+        "--litellm-api-key",
+        KEY,
+        "--litellm-base-url",
+        closed_url,
+    ]
+    assert run(args).exit_code == 0
+    before = config.read_text()
+    again = run(args)
+    assert again.exit_code == 0, again.output
+    assert "nothing changed" in again.stdout
+    assert "already defined, kept as written" in again.stdout
+    assert config.read_text() == before
+
+
+def test_existing_fallbacks_and_sections_survive(config: Path, closed_url: str) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        "// mine\n{channels: {slack: {token: '${SLACK_TOKEN}'}},\n"
+        " agents: {defaults: {model: {primary: 'litellm/old', fallbacks: ['litellm/old']}}},\n"
+        " models: {providers: {litellm: {baseUrl: 'http://x',\n"
+        "   models: [{id: 'old', name: 'Old'}]}}}}"
+    )
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--non-interactive",
+            "--litellm-api-key",
+            KEY,
+            "--litellm-base-url",
+            closed_url,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "comments" in result.stderr  # JSON5 comments cannot survive a JSON write: say so
+    data = written(config)
+    assert data["channels"] == {"slack": {"token": "${SLACK_TOKEN}"}}
+    assert data["agents"]["defaults"]["model"] == {
+        "primary": "litellm/gpt-4",
+        "fallbacks": ["litellm/old"],
+    }
+    assert [m["id"] for m in data["models"]["providers"]["litellm"]["models"]] == ["old", "gpt-4"]
+    assert "fallbacks kept: litellm/old" in result.stdout
+
+
+# --- interactive (CliRunner feeds stdin) --------------------------------------------------------
+
+
+def test_interactive_offers_the_environment_key(
+    config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", KEY)
+    answers = "\n".join(["y", "not a url", closed_url, "claude-3-opus", "", "4096"]) + "\n"
+    result = run(["--config", str(config), "onboard"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "OpenAI-compatible proxy" in result.stdout
+    assert "Use the LITELLM_API_KEY from your environment (sk-…3456)?" in result.stdout
+    assert KEY not in result.output
+    assert "is not an http(s) URL" in result.output  # asked again
+    assert result.stdout.count("LiteLLM base URL [http://localhost:4000]") == 2
+    assert "Context window [128000]" in result.stdout
+    model = written(config)["models"]["providers"]["litellm"]["models"][0]
+    assert (model["id"], model["contextWindow"], model["maxTokens"]) == (
+        "claude-3-opus",
+        128000,
+        4096,
+    )
+    assert "env" not in written(config)
+
+
+def test_interactive_asks_for_a_hidden_key_and_refuses_blank(config: Path, closed_url: str) -> None:
+    answers = "\n".join(["", "  ", KEY, closed_url, "", "", ""]) + "\n"
+    result = run(["--config", str(config), "onboard"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("The API key cannot be blank") == 2
+    assert KEY not in result.output
+    assert written(config)["env"]["LITELLM_API_KEY"] == KEY
+    assert written(config)["agents"]["defaults"]["model"]["primary"] == "litellm/gpt-4"
+
+
+def test_interactive_can_decline_the_environment_key(
+    config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", "sk-environment-key-0000")
+    answers = "\n".join(["n", KEY, closed_url, "", "", ""]) + "\n"
+    result = run(["--config", str(config), "onboard"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert written(config)["env"]["LITELLM_API_KEY"] == KEY
+    # The shell's variable wins over the env block: the user must be told.
+    assert "also set in this shell and takes precedence" in result.stderr
+
+
+def test_interactive_offers_a_key_already_in_the_env_block(config: Path, closed_url: str) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"env": {"LITELLM_API_KEY": KEY}}))
+    answers = "\n".join(["", closed_url, "", "", ""]) + "\n"
+    result = run(["--config", str(config), "onboard"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert f"Use the LITELLM_API_KEY from the env block of {config} (sk-…3456)?" in result.stdout
+    assert written(config)["env"] == {"LITELLM_API_KEY": KEY}
+
+
+def test_interactive_flags_skip_their_questions(config: Path, closed_url: str) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--litellm-api-key",
+            KEY,
+            "--litellm-base-url",
+            closed_url,
+            "--litellm-model",
+            "gpt-4o",
+            "--context-window",
+            "64000",
+            "--max-tokens",
+            "2048",
+        ],
+        input="",
+    )
+    assert result.exit_code == 0, result.output
+    assert "LiteLLM base URL" not in result.stdout
+    assert "Context window [" not in result.stdout
+    assert written(config)["models"]["providers"]["litellm"]["models"][0]["contextWindow"] == 64000
+
+
+def test_interactive_refuses_a_context_window_clawdbot_would_refuse(
+    config: Path, closed_url: str
+) -> None:
+    answers = "\n".join(["0", "8000", "32000", ""]) + "\n"
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--litellm-api-key",
+            KEY,
+            "--litellm-base-url",
+            closed_url,
+            "--litellm-model",
+            "m",
+        ],
+        input=answers,
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 is not in the range x>=16000" in result.output
+    assert "8000 is not in the range x>=16000" in result.output
+    assert written(config)["models"]["providers"]["litellm"]["models"][0]["contextWindow"] == 32000
+
+
+def test_a_context_window_under_clawdbots_minimum_fails_clearly(
+    config: Path, closed_url: str
+) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--non-interactive",
+            "--litellm-api-key",
+            KEY,
+            "--litellm-base-url",
+            closed_url,
+            "--context-window",
+            "8000",
+        ]
+    )
+    assert result.exit_code == 1
+    assert "Error: The context window of gpt-4 (8000 tokens) is below the 16000" in result.stderr
+    assert not config.exists()
+
+
+# --- against the real proxy ---------------------------------------------------------------------
