@@ -1,0 +1,418 @@
+"""``clawdbot-litellm models list | sync``: what is configured, what the proxy serves, and
+bringing the two together so nobody copies numbers from the proxy's config by hand.
+
+``models list`` without ``--remote`` sends nothing and must not import ``openai``;
+``discover_models`` imports it only when called.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from ..config.edit import edit_config
+from ..config.load import load_document
+from ..config.locate import config_path
+from ..config.resolve import (
+    ConfigWarning,
+    Provider,
+    ResolvedConfig,
+    load_config,
+    normalise_base_url,
+)
+from ..discovery import DiscoveredModel, apply_discovery, discover_models
+from ..errors import ClawdbotLiteLLMError, ConfigError, InvalidModelRefError
+from ..refs import DEFAULT_PROVIDER, parse_ref
+from .output import echo_json, fail
+from .spinner import spinner
+
+DISCOVERY_TIMEOUT = 10.0
+
+
+# --- shared --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def config_warnings() -> Iterator[None]:
+    """Config warnings become ``Warning:`` lines on stderr instead of Python's warning format."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        yield
+    for item in caught:
+        if issubclass(item.category, ConfigWarning):
+            click.echo(f"Warning: {item.message}", err=True)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+def _load(ctx: click.Context) -> ResolvedConfig:
+    with config_warnings():
+        return load_config((ctx.obj or {}).get("config"))
+
+
+def is_litellm(name: str) -> bool:
+    """Providers that are LiteLLM proxies: ``litellm`` and names like ``litellm-prod``."""
+    return name == DEFAULT_PROVIDER or name.startswith(
+        (f"{DEFAULT_PROVIDER}-", f"{DEFAULT_PROVIDER}_")
+    )
+
+
+def discover_for(provider: Provider) -> list[DiscoveredModel]:
+    """The models ``provider``'s proxy serves (raises ``ProxyError`` subclasses)."""
+    base_url = normalise_base_url(DEFAULT_PROVIDER, provider.base_url)[0]
+    with spinner(f"Asking {base_url} ({provider.name}) for its models"):
+        return list(discover_models(base_url, provider.api_key, timeout=DISCOVERY_TIMEOUT))
+
+
+# --- models list ---------------------------------------------------------------------------------
+
+
+def _canonical(ref: str) -> str | None:
+    try:
+        return str(parse_ref(ref))
+    except InvalidModelRefError:
+        return None
+
+
+def _roles(resolved: ResolvedConfig) -> dict[str, str]:
+    """``{ref: "primary" | "fallback"}`` for the refs that resolve."""
+    roles: dict[str, str] = {}
+    for role, texts in (("primary", [resolved.primary]), ("fallback", list(resolved.fallbacks))):
+        for text in texts:
+            if not text:
+                continue
+            try:
+                ref = str(resolved.resolve(text).ref)
+            except ClawdbotLiteLLMError:
+                continue
+            roles.setdefault(ref, role)
+    return roles
+
+
+def configured_rows(resolved: ResolvedConfig) -> list[dict[str, Any]]:
+    """One row per configured model, in the JSON shape documented on ``models list``."""
+    aliases = {
+        canonical: entry.alias
+        for ref, entry in resolved.config.agents.defaults.models.items()
+        if (canonical := _canonical(ref)) is not None and entry.alias
+    }
+    roles = _roles(resolved)
+    rows = []
+    for name, provider in resolved.providers.items():
+        for model in provider.models:
+            ref = f"{name}/{model.id}"
+            rows.append(
+                {
+                    "ref": ref,
+                    "provider": name,
+                    "id": model.id,
+                    "name": model.name,
+                    "alias": aliases.get(ref),
+                    "contextWindow": model.context_window,
+                    "maxTokens": model.output_limit,
+                    "reasoning": model.reasoning,
+                    "input": list(model.input),
+                    "role": roles.get(ref),
+                    "served": None,
+                }
+            )
+    return rows
+
+
+def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discovery for every LiteLLM provider; marks ``rows[*].served`` in place."""
+    sections = []
+    for name, provider in resolved.providers.items():
+        if not is_litellm(name):
+            continue
+        section: dict[str, Any] = {"provider": name, "baseUrl": provider.base_url, "error": None}
+        try:
+            served = discover_for(provider)
+        except ClawdbotLiteLLMError as error:
+            section["error"] = str(error)
+            section["models"] = []
+            sections.append(section)
+            continue
+        served_ids = {m.id for m in served}
+        configured = {m.id for m in provider.models}
+        for row in rows:
+            if row["provider"] == name:
+                row["served"] = row["id"] in served_ids
+        section["models"] = [
+            {
+                "id": m.id,
+                "contextWindow": m.context_window,
+                "maxTokens": m.max_tokens,
+                "reasoning": m.reasoning,
+                "vision": m.vision,
+                "configured": m.id in configured,
+            }
+            for m in served
+        ]
+        sections.append(section)
+    return sections
+
+
+def _yes_no(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
+def _print_list(
+    resolved: ResolvedConfig, rows: list[dict[str, Any]], remote: list[dict[str, Any]] | None
+) -> None:
+    where = resolved.path if resolved.document.exists else f"{resolved.path} (not found)"
+    click.echo(f"Config: {where}")
+    if not rows:
+        click.echo("No models configured. Run `clawdbot-litellm onboard` to add one.")
+    else:
+        header = ["REF", "NAME", "ALIAS", "CONTEXT", "MAX OUT", "REASONING", "INPUT", "ROLE"]
+        if remote is not None:
+            header.append("PROXY")
+        table = [header]
+        for row in rows:
+            cells = [
+                row["ref"],
+                row["name"],
+                row["alias"] or "-",
+                str(row["contextWindow"]),
+                str(row["maxTokens"]),
+                _yes_no(row["reasoning"]),
+                "+".join(row["input"]),
+                row["role"] or "-",
+            ]
+            if remote is not None:
+                served = row["served"]
+                cells.append("?" if served is None else ("served" if served else "NOT SERVED"))
+            table.append(cells)
+        for line in _table(table):
+            click.echo(line)
+    for section in remote or []:
+        if section["error"]:
+            click.echo(f"{section['provider']}: could not list models: {section['error']}")
+            continue
+        extra = [m for m in section["models"] if not m["configured"]]
+        if not extra:
+            click.echo(f"{section['provider']}: every model the proxy serves is configured.")
+            continue
+        click.echo(
+            f"{section['provider']}: served by the proxy but not configured "
+            "(add them with `clawdbot-litellm models sync --add-all`):"
+        )
+        for model in extra:
+            details = [
+                f"context {model['contextWindow']}" if model["contextWindow"] else "",
+                f"max out {model['maxTokens']}" if model["maxTokens"] else "",
+                "reasoning" if model["reasoning"] else "",
+                "images" if model["vision"] else "",
+            ]
+            text = ", ".join(d for d in details if d)
+            click.echo(f"  {section['provider']}/{model['id']}" + (f"  ({text})" if text else ""))
+
+
+@click.group("models")
+def models() -> None:
+    """List the configured models and sync them with what the proxy serves."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (shape below) for scripts.")
+@click.option("--remote", is_flag=True, help="Also ask each LiteLLM proxy which models it serves.")
+@click.pass_context
+def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
+    """Show the configured models; with --remote, side by side with the proxy's.
+
+    \b
+    JSON shape (--json), stable:
+    {
+      "config": "/path/clawdbot.json",
+      "primary": "litellm/gpt-4" | null,
+      "fallbacks": ["litellm/claude-3-opus", ...],
+      "models": [{"ref", "provider", "id", "name", "alias" (str|null),
+                  "contextWindow", "maxTokens", "reasoning", "input": ["text", "image"],
+                  "role": "primary"|"fallback"|null,
+                  "served": true|false|null (null without --remote or when unknown)}],
+      "remote": null without --remote, else one entry per LiteLLM provider:
+                [{"provider", "baseUrl", "error": str|null,
+                  "models": [{"id", "contextWindow", "maxTokens", "reasoning", "vision",
+                              "configured": bool}]}]
+    }
+    """
+    resolved = _load(ctx)
+    rows = configured_rows(resolved)
+    sections = remote_sections(resolved, rows) if remote else None
+    if as_json:
+        echo_json(
+            {
+                "config": str(resolved.path),
+                "primary": resolved.primary,
+                "fallbacks": list(resolved.fallbacks),
+                "models": rows,
+                "remote": sections,
+            }
+        )
+        return
+    _print_list(resolved, rows, sections)
+
+
+# --- models sync ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed, for the diff a person reads."""
+
+    provider: str
+    changes: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # ref, key, old, new
+    added: list[dict[str, Any]] = field(default_factory=list)
+    not_served: list[str] = field(default_factory=list)
+    not_configured: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes and not self.added
+
+    def lines(self) -> list[str]:
+        out = []
+        for ref, key, old, new in self.changes:
+            before = "(unset)" if old is None else json.dumps(old)
+            out.append(f"~ {ref}: {key} {before} -> {json.dumps(new)}")
+        for definition in self.added:
+            out.append(
+                f"+ {self.provider}/{definition['id']}: "
+                + ", ".join(f"{k} {json.dumps(v)}" for k, v in definition.items() if k != "id")
+            )
+        out.extend(
+            f"! {self.provider}/{i}: configured, but the proxy does not serve it"
+            for i in self.not_served
+        )
+        if self.not_configured:
+            out.append(
+                f"  served but not configured (add them with --add-all): "
+                f"{', '.join(self.not_configured)}"
+            )
+        return out
+
+
+def sync_document(
+    raw: Mapping[str, Any],
+    provider: Provider,
+    served: Sequence[DiscoveredModel],
+    *,
+    add_all: bool = False,
+) -> tuple[dict[str, Any], SyncReport]:
+    """The raw document with ``provider``'s model definitions updated from discovery (pure).
+
+    Only what the proxy reports changes (``contextWindow``, ``maxTokens``, ``reasoning``, the
+    ``image`` input; see ``discovery.apply_discovery``); everything else, including ``${VAR}``
+    references, stays as written.
+    """
+    doc: dict[str, Any] = copy.deepcopy(dict(raw))
+    report = SyncReport(provider.name)
+    section = doc.get("models")
+    providers = section.get("providers") if isinstance(section, dict) else None
+    entry = providers.get(provider.name) if isinstance(providers, dict) else None
+    definitions = entry.get("models") if isinstance(entry, dict) else None
+    if not isinstance(entry, dict) or not isinstance(definitions, list):
+        raise ConfigError(
+            f"models.providers.{provider.name}.models is not in the config file itself; run "
+            "`clawdbot-litellm onboard` first (or run sync on the file that defines it with "
+            "--config)"
+        )
+    by_id = {m.id: m for m in served}
+    configured: set[str] = set()
+    for definition in definitions:
+        if not isinstance(definition, dict) or not isinstance(definition.get("id"), str):
+            continue
+        model_id = definition["id"]
+        configured.add(model_id)
+        found = by_id.get(model_id)
+        if found is None:
+            report.not_served.append(model_id)
+            continue
+        current = provider.model(model_id)
+        if current is None:
+            continue
+        for key, value in apply_discovery(current, found).items():
+            report.changes.append((f"{provider.name}/{model_id}", key, definition.get(key), value))
+            definition[key] = value
+    for model in served:
+        if model.id in configured:
+            continue
+        if not add_all:
+            report.not_configured.append(model.id)
+            continue
+        new = model.definition()
+        compat = new.setdefault("compat", {})
+        if isinstance(compat, dict):
+            compat.setdefault("supportsStore", False)  # LiteLLM rejects `store`
+        definitions.append(new)
+        report.added.append(new)
+        configured.add(model.id)
+    return doc, report
+
+
+@models.command("sync")
+@click.option("--add-all", is_flag=True, help="Also add every model the proxy serves.")
+@click.option("--dry-run", is_flag=True, help="Show the changes; write nothing.")
+@click.option(
+    "--provider",
+    "provider_name",
+    default=DEFAULT_PROVIDER,
+    show_default=True,
+    help="Which configured LiteLLM provider to sync.",
+)
+@click.pass_context
+def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name: str) -> None:
+    """Update model definitions from the proxy's /model/info.
+
+    contextWindow from max_input_tokens, maxTokens from max_output_tokens (or max_tokens),
+    reasoning from supports_reasoning, the image input from supports_vision. Prints the changes
+    (~ changed, + added, ! configured but not served); keeps ${VAR} references as written.
+    """
+    explicit = (ctx.obj or {}).get("config")
+    resolved = _load(ctx)
+    provider = resolved.providers.get(provider_name.strip().lower())
+    if provider is None:
+        fail(
+            f"No provider {provider_name!r} is configured (configured: "
+            f"{', '.join(resolved.providers) or 'none'}); pass --provider NAME"
+        )
+        return
+    served = discover_for(provider)
+    path = config_path(explicit)
+    if dry_run:
+        _, report = sync_document(load_document(path).raw, provider, served, add_all=add_all)
+    else:
+        reports: list[SyncReport] = []
+
+        def mutate(raw: dict[str, Any]) -> dict[str, Any]:
+            doc, found = sync_document(raw, provider, served, add_all=add_all)
+            reports.append(found)
+            return doc if not found.empty else raw
+
+        first = sync_document(load_document(path).raw, provider, served, add_all=add_all)[1]
+        if not first.empty:
+            edit_config(path, mutate)
+        report = reports[-1] if reports else first
+    for line in report.lines():
+        click.echo(line)
+    if report.empty:
+        click.echo(f"{provider.name}: already in sync with the proxy; nothing written.")
+    elif dry_run:
+        click.echo("Dry run: nothing written.")
+    else:
+        click.echo(f"Wrote {path}.")
