@@ -184,6 +184,10 @@ class StreamInterruptedError(ProxyError):
     retryable = True
 
 
+class ProxyLaunchError(ClawdbotLiteLLMError):
+    """A local LiteLLM proxy (for ``demo`` and the live tests) could not be found or started."""
+
+
 class AllModelsFailedError(ProxyError):
     """The primary model and every fallback failed."""
 
@@ -212,6 +216,7 @@ __all__ = [
     "ModelNotServedError",
     "Problem",
     "ProxyError",
+    "ProxyLaunchError",
     "ProxyServerError",
     "ProxyTimeoutError",
     "ProxyUnreachableError",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -47,3 +50,23 @@ def fail(message: str) -> None:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def warnings_as_lines(*categories: type[Warning]) -> Iterator[None]:
+    """Our warnings (``ConfigWarning``, ``RequestWarning``) become ``Warning: ...`` lines on stderr
+    instead of Python's ``file:line: Category`` format, also when the block fails; others pass on.
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as recorded:
+            for category in categories:
+                warnings.simplefilter("always", category)
+            caught = recorded
+            yield
+    finally:
+        for item in caught:
+            if issubclass(item.category, categories):
+                click.echo(f"Warning: {item.message}", err=True)
+            else:
+                warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
