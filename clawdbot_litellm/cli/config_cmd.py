@@ -1,0 +1,164 @@
+"""``config get | set | unset | validate | file``: Clawdbot's config commands, without its bugs.
+
+Thin: paths, values, validation and masking live in ``config/``. Nothing here imports ``openai``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from ..config.edit import (
+    EditResult,
+    find_problems,
+    get_config_value,
+    is_secret_path,
+    mask_secrets,
+    set_config_value,
+    unset_config_value,
+)
+from ..config.locate import config_path
+from ..config.path import format_path, parse_path, parse_value
+from ..config.resolve import ConfigWarning
+from .output import echo_json, warnings_as_lines
+
+
+def _config_option(ctx: click.Context) -> str | None:
+    obj = ctx.find_root().obj
+    return obj.get("config") if isinstance(obj, dict) else None
+
+
+def _plain(value: Any) -> str:
+    """Scalars as a person types them (strings unquoted); anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return json.dumps(value)
+
+
+@click.group("config")
+def config() -> None:
+    """Read and edit the Clawdbot config file (edits keep ${VAR} references and $include)."""
+
+
+@config.command("get")
+@click.argument("path")
+@click.option("--json", "as_json", is_flag=True, help="Always print JSON.")
+@click.option(
+    "--raw", is_flag=True, help="The value as written in the file (no ${VAR}, no $include)."
+)
+@click.option("--show-secrets", is_flag=True, help="Print API keys and tokens in full.")
+@click.pass_context
+def get_command(
+    ctx: click.Context, path: str, as_json: bool, raw: bool, show_secrets: bool
+) -> None:
+    """Print the value at PATH (e.g. agents.defaults.model.primary); secrets are masked."""
+    segments = parse_path(path)
+    with warnings_as_lines(ConfigWarning):
+        value = get_config_value(path, config=_config_option(ctx), raw=raw)
+    if not show_secrets:
+        value = mask_secrets(value, segments)
+    if as_json:
+        echo_json(value)
+    else:
+        click.echo(_plain(value))
+
+
+def _report_edit(result: EditResult, done: str, same: str) -> None:
+    # A dropped-comments warning has already been shown by warnings_as_lines.
+    for note in result.notes:
+        click.echo(f"Warning: {note}", err=True)
+    if result.changed:
+        click.echo(f"{done} in {result.path}")
+    else:
+        click.echo(f"{same}; {result.path} not written")
+
+
+@config.command("set", context_settings={"ignore_unknown_options": True})
+@click.argument("path")
+@click.argument("value")
+@click.option("--json", "strict_json", is_flag=True, help="VALUE must be JSON5 (else: a string).")
+@click.pass_context
+def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) -> None:
+    """Set PATH to VALUE (parsed as JSON5, else taken as a string), validated before writing."""
+    segments = parse_path(path)
+    secret = is_secret_path(segments)
+    parsed = parse_value(value, strict_json=strict_json, secret=secret)
+    with warnings_as_lines(ConfigWarning):
+        result = set_config_value(path, parsed, config=_config_option(ctx))
+    shown = json.dumps(mask_secrets(parsed, segments), ensure_ascii=False)
+    where = format_path(segments)
+    _report_edit(result, f"Set {where} = {shown}", f"{where} is already {shown}")
+
+
+@config.command("unset")
+@click.argument("path")
+@click.pass_context
+def unset_command(ctx: click.Context, path: str) -> None:
+    """Remove PATH from the config file."""
+    segments = parse_path(path)
+    with warnings_as_lines(ConfigWarning):
+        result = unset_config_value(path, config=_config_option(ctx))
+    _report_edit(result, f"Removed {format_path(segments)}", "Nothing to remove")
+
+
+@config.command("validate")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {file, exists, valid, problems, warnings}."
+)
+@click.pass_context
+def validate_command(ctx: click.Context, as_json: bool) -> None:
+    """Check the config and print every problem; exit 1 if there is any."""
+    report = find_problems(_config_option(ctx))
+    file, exists, problems, notes = (
+        str(report.path),
+        report.exists,
+        report.problems,
+        report.warnings,
+    )
+    if as_json:
+        echo_json(
+            {
+                "file": file,
+                "exists": exists,
+                "valid": not problems,
+                "problems": [{"path": p.path, "message": p.message} for p in problems],
+                "warnings": notes,
+            }
+        )
+    else:
+        for note in notes:
+            click.echo(f"Warning: {note}", err=True)
+        if problems:
+            noun = "problem" if len(problems) == 1 else "problems"
+            click.echo(f"Invalid config {file} ({len(problems)} {noun}):")
+            for problem in problems:
+                click.echo(str(problem))
+        elif exists:
+            click.echo(f"Config OK: {file}")
+        else:
+            click.echo(
+                f"Config OK: {file} does not exist, so the LITELLM_* environment and the "
+                "defaults apply"
+            )
+    if problems:
+        sys.exit(1)  # not ctx.exit: that only returns 1 from a non-standalone main()
+
+
+@config.command("file")
+@click.option("--json", "as_json", is_flag=True, help="Print {path, exists}.")
+@click.pass_context
+def file_command(ctx: click.Context, as_json: bool) -> None:
+    """Print the config file in use and whether it exists."""
+    path = config_path(_config_option(ctx))
+    exists = path.exists()
+    if as_json:
+        echo_json({"path": str(path), "exists": exists})
+    elif exists:
+        click.echo(f"{path} (exists)")
+    else:
+        click.echo(f"{path} (does not exist yet; the first edit creates it)")
