@@ -197,7 +197,9 @@ def test_permission_error_becomes_a_file_error(
     )
 
 
-@pytest.mark.parametrize(("text", "kind"), [("[1, 2]", "an array"), ('"x"', "a string"), ("null", "null")])
+@pytest.mark.parametrize(
+    ("text", "kind"), [("[1, 2]", "an array"), ('"x"', "a string"), ("null", "null")]
+)
 def test_top_level_must_be_an_object(tmp_path: Path, text: str, kind: str) -> None:
     path = write(tmp_path / "clawdbot.json", text)
     with pytest.raises(ConfigFileError) as caught:
@@ -219,7 +221,10 @@ def test_all_file_errors_are_config_errors() -> None:
 
 
 def test_include_string_with_sibling_keys(tmp_path: Path) -> None:
-    write(tmp_path / "base.json5", '{ gateway: { port: 1, mode: "local" }, logging: { level: "debug" } }')
+    write(
+        tmp_path / "base.json5",
+        '{ gateway: { port: 1, mode: "local" }, logging: { level: "debug" } }',
+    )
     main = write(tmp_path / "main.json5", '{ $include: "base.json5", gateway: { port: 2 } }')
     document = load_document(main)
     assert document.merged == {

@@ -305,7 +305,9 @@ def test_empty_base_url_names_the_provider() -> None:
 
 @pytest.mark.parametrize("url", ["http://localhost:4000", "https://proxy.example.com/v1/"])
 def test_http_and_https_urls_are_accepted(url: str) -> None:
-    assert validate_config(config_with(baseUrl=url), "c").models.providers["litellm"].base_url == url
+    assert (
+        validate_config(config_with(baseUrl=url), "c").models.providers["litellm"].base_url == url
+    )
 
 
 def test_every_problem_is_listed_at_once() -> None:

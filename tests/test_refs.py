@@ -1,0 +1,234 @@
+"""Model refs, aliases and the fallback chain (spec section 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from clawdbot_litellm.config.resolve import Provider
+from clawdbot_litellm.config.schema import ModelDefinition
+from clawdbot_litellm.errors import InvalidModelRefError, UnknownModelError
+from clawdbot_litellm.refs import (
+    ModelRef,
+    alias_table,
+    candidate_chain,
+    configured_refs,
+    parse_ref,
+    resolve_ref,
+)
+
+
+def make_provider(name: str, *model_ids: str) -> Provider:
+    return Provider(
+        name=name,
+        base_url=f"http://{name}:4000",
+        api_key=None,
+        api="openai-completions",
+        headers={},
+        models=tuple(ModelDefinition(id=m, name=m) for m in model_ids),
+    )
+
+
+PROVIDERS = {
+    "litellm": make_provider("litellm", "gpt-4", "GPT-4o", "openai/gpt-4o", "claude-3-opus"),
+    "lmstudio": make_provider("lmstudio", "qwen2.5-coder", "shared"),
+    "vllm": make_provider("vllm", "shared", "gpt-4"),
+}
+ALIASES = alias_table(
+    {
+        "litellm/claude-3-opus": "Opus",
+        "lmstudio/qwen2.5-coder": " Coder ",
+        "litellm/gpt-4": None,
+        "vllm/shared": "",
+    }
+)
+
+
+# --- parse_ref -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "provider", "model"),
+    [
+        ("litellm/gpt-4", "litellm", "gpt-4"),
+        ("litellm/openai/gpt-4o", "litellm", "openai/gpt-4o"),
+        ("  LiteLLM / GPT-4o ", "litellm", "GPT-4o"),
+        ("LMSTUDIO/Qwen2.5-Coder", "lmstudio", "Qwen2.5-Coder"),
+        ("p/a/b/c", "p", "a/b/c"),
+    ],
+)
+def test_parse_ref_splits_at_the_first_slash(text: str, provider: str, model: str) -> None:
+    ref = parse_ref(text)
+    assert (ref.provider, ref.model) == (provider, model)
+    assert str(ref) == f"{provider}/{model}"
+
+
+@pytest.mark.parametrize("text", ["litellm/", "/x", "", "gpt-4", " / ", "litellm/  "])
+def test_invalid_refs(text: str) -> None:
+    with pytest.raises(InvalidModelRefError) as caught:
+        parse_ref(text)
+    assert repr(text) in str(caught.value)
+    assert "provider/model" in str(caught.value)
+
+
+def test_refs_compare_by_value() -> None:
+    assert parse_ref("LiteLLM/gpt-4") == ModelRef("litellm", "gpt-4")
+    assert parse_ref("litellm/GPT-4") != ModelRef("litellm", "gpt-4")
+
+
+# --- resolve_ref ---------------------------------------------------------------------------------
+
+
+def test_full_ref_keeps_model_case() -> None:
+    assert resolve_ref("litellm/GPT-4o", PROVIDERS, ALIASES).model.id == "GPT-4o"
+    assert resolve_ref("LITELLM/gpt-4", PROVIDERS, ALIASES).model.id == "gpt-4"
+
+
+def test_model_id_with_a_slash() -> None:
+    target = resolve_ref("litellm/openai/gpt-4o", PROVIDERS, ALIASES)
+    assert (target.provider.name, target.model.id) == ("litellm", "openai/gpt-4o")
+
+
+@pytest.mark.parametrize("alias", ["Opus", "opus", "OPUS", "  opus  "])
+def test_aliases_match_case_insensitively(alias: str) -> None:
+    assert str(resolve_ref(alias, PROVIDERS, ALIASES).ref) == "litellm/claude-3-opus"
+
+
+def test_alias_is_trimmed_when_the_table_is_built() -> None:
+    assert str(resolve_ref("coder", PROVIDERS, ALIASES).ref) == "lmstudio/qwen2.5-coder"
+    assert set(ALIASES) == {"opus", "coder"}
+
+
+def test_text_with_a_slash_is_never_an_alias() -> None:
+    aliases = alias_table({"litellm/gpt-4": "litellm/claude-3-opus"})
+    assert str(resolve_ref("litellm/claude-3-opus", PROVIDERS, aliases).ref) == (
+        "litellm/claude-3-opus"
+    )
+    with pytest.raises(UnknownModelError):
+        resolve_ref("opus/x", PROVIDERS, ALIASES)
+
+
+def test_alias_table_keeps_the_first_of_clashing_aliases() -> None:
+    table = alias_table({"litellm/a": "Fast", "litellm/b": "FAST"})
+    assert table == {"fast": "litellm/a"}
+
+
+def test_alias_to_an_unknown_ref_is_unknown() -> None:
+    with pytest.raises(UnknownModelError, match="Unknown model: litellm/gone"):
+        resolve_ref("gone", PROVIDERS, {"gone": "litellm/gone"})
+
+
+def test_bare_id_prefers_litellm() -> None:
+    assert str(resolve_ref("gpt-4", PROVIDERS, ALIASES).ref) == "litellm/gpt-4"
+
+
+def test_bare_id_served_by_one_provider() -> None:
+    assert str(resolve_ref("qwen2.5-coder", PROVIDERS, ALIASES).ref) == "lmstudio/qwen2.5-coder"
+
+
+def test_bare_id_is_case_sensitive() -> None:
+    with pytest.raises(UnknownModelError):
+        resolve_ref("Qwen2.5-Coder", PROVIDERS, ALIASES)
+
+
+def test_bare_id_served_by_several_others_is_ambiguous() -> None:
+    with pytest.raises(InvalidModelRefError) as caught:
+        resolve_ref("shared", PROVIDERS, ALIASES)
+    assert str(caught.value) == (
+        "Ambiguous model 'shared': served by lmstudio/shared, vllm/shared; "
+        "name one of them as provider/model"
+    )
+
+
+def test_alias_beats_a_bare_id() -> None:
+    aliases = alias_table({"lmstudio/qwen2.5-coder": "gpt-4"})
+    assert str(resolve_ref("gpt-4", PROVIDERS, aliases).ref) == "lmstudio/qwen2.5-coder"
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_ref(text: str) -> None:
+    with pytest.raises(InvalidModelRefError, match="Empty model ref"):
+        resolve_ref(text, PROVIDERS, ALIASES)
+
+
+def test_unknown_model_lists_configured_refs_and_close_matches() -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        resolve_ref("litellm/gpt4", PROVIDERS, ALIASES)
+    error = caught.value
+    assert error.ref == "litellm/gpt4"
+    assert error.configured == tuple(configured_refs(PROVIDERS))
+    assert error.suggestions[0] == "litellm/gpt-4"
+    message = str(error)
+    assert message.startswith("Unknown model: litellm/gpt4. Did you mean litellm/gpt-4")
+    assert "Configured models: litellm/gpt-4, litellm/GPT-4o, litellm/openai/gpt-4o" in message
+
+
+def test_unknown_provider_is_unknown_model() -> None:
+    with pytest.raises(UnknownModelError, match=r"^Unknown model: openai/gpt-4\."):
+        resolve_ref("OpenAI/gpt-4", PROVIDERS, ALIASES)
+
+
+def test_wrong_case_model_id_suggests_the_configured_one() -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        resolve_ref("litellm/Claude-3-Opus", PROVIDERS, ALIASES)
+    assert "litellm/claude-3-opus" in caught.value.suggestions
+
+
+def test_unknown_bare_name_with_nothing_configured() -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        resolve_ref("gpt-4", {}, {})
+    assert caught.value.configured == ()
+    assert "No models are configured." in str(caught.value)
+
+
+def test_configured_refs_in_order() -> None:
+    assert configured_refs(PROVIDERS) == [
+        "litellm/gpt-4",
+        "litellm/GPT-4o",
+        "litellm/openai/gpt-4o",
+        "litellm/claude-3-opus",
+        "lmstudio/qwen2.5-coder",
+        "lmstudio/shared",
+        "vllm/shared",
+        "vllm/gpt-4",
+    ]
+
+
+# --- candidate_chain -----------------------------------------------------------------------------
+
+
+def chain(requested: str | None, primary: str | None, fallbacks: list[str]) -> list[str]:
+    return [str(t.ref) for t in candidate_chain(requested, primary, fallbacks, PROVIDERS, ALIASES)]
+
+
+def test_primary_then_fallbacks_in_order() -> None:
+    assert chain(None, "litellm/gpt-4", ["opus", "lmstudio/qwen2.5-coder"]) == [
+        "litellm/gpt-4",
+        "litellm/claude-3-opus",
+        "lmstudio/qwen2.5-coder",
+    ]
+
+
+def test_fallbacks_are_deduplicated_after_resolution() -> None:
+    fallbacks = ["Opus", "litellm/claude-3-opus", "LiteLLM/claude-3-opus", "gpt-4", "coder"]
+    assert chain(None, "litellm/gpt-4", fallbacks) == [
+        "litellm/gpt-4",
+        "litellm/claude-3-opus",
+        "lmstudio/qwen2.5-coder",
+    ]
+
+
+def test_requested_model_replaces_the_primary() -> None:
+    assert chain("coder", "litellm/gpt-4", ["litellm/gpt-4"]) == [
+        "lmstudio/qwen2.5-coder",
+        "litellm/gpt-4",
+    ]
+
+
+def test_no_model_at_all() -> None:
+    with pytest.raises(InvalidModelRefError, match="No model chosen"):
+        candidate_chain(None, None, ["litellm/gpt-4"], PROVIDERS, ALIASES)
+
+
+def test_unknown_fallback_is_an_error() -> None:
+    with pytest.raises(UnknownModelError, match="Unknown model: litellm/nope"):
+        candidate_chain(None, "litellm/gpt-4", ["litellm/nope"], PROVIDERS, ALIASES)
