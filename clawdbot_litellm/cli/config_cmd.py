@@ -56,7 +56,13 @@ def config() -> None:
 def get_command(
     ctx: click.Context, path: str, as_json: bool, raw: bool, show_secrets: bool
 ) -> None:
-    """Print the value at PATH (e.g. agents.defaults.model.primary); secrets are masked."""
+    """Print the value at PATH; secrets are masked.
+
+    PATH is dotted, with [brackets] for keys holding dots or slashes and \\ to escape a
+    character: agents.defaults.models[litellm/gpt-4].alias. Scalars print plainly, anything
+    else as JSON. The value is resolved ($include, env block, ${VAR}, model defaults) unless
+    --raw.
+    """
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
         value = get_config_value(path, config=_config_option(ctx), raw=raw)
@@ -84,7 +90,12 @@ def _report_edit(result: EditResult, done: str, same: str) -> None:
 @click.option("--json", "strict_json", is_flag=True, help="VALUE must be JSON5 (else: a string).")
 @click.pass_context
 def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) -> None:
-    """Set PATH to VALUE (parsed as JSON5, else taken as a string), validated before writing."""
+    """Set PATH to VALUE, validated before writing.
+
+    VALUE is parsed as JSON5 (128000, true, ["a"], {alias: "GPT-4"}), else taken as a string.
+    Only PATH changes in the file: ${VAR} references and $include stay as written. The old
+    file is kept as <file>.bak (.bak.1 .. .bak.4 before it).
+    """
     segments = parse_path(path)
     secret = is_secret_path(segments)
     parsed = parse_value(value, strict_json=strict_json, secret=secret)
@@ -112,7 +123,7 @@ def unset_command(ctx: click.Context, path: str) -> None:
 )
 @click.pass_context
 def validate_command(ctx: click.Context, as_json: bool) -> None:
-    """Check the config and print every problem; exit 1 if there is any."""
+    """Print every problem of the config; exit 1 if any."""
     report = find_problems(_config_option(ctx))
     file, exists, problems, notes = (
         str(report.path),

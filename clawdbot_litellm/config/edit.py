@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ConfigError, ConfigValidationError, ConfigWriteError, Problem
 from .load import (
+    INCLUDE_KEY,
     Document,
     effective_environ,
     expand_document,
@@ -34,7 +35,7 @@ from .load import (
     substitute,
 )
 from .locate import config_path
-from .path import Segment, get_at, parse_path, set_at, unset_at
+from .path import Segment, format_path, get_at, parse_path, set_at, unset_at
 from .resolve import (
     ConfigWarning,
     ImplicitProvider,
@@ -138,7 +139,11 @@ def _validate(
     implicit: Mapping[str, ImplicitProvider] | None,
 ) -> ResolvedConfig:
     """Run the load pipeline on the edited document; refuse schema problems and new other ones."""
-    after = _resolve_quietly(expand_document(file, after_raw), environ, implicit)
+    refused = f"{file} (edit refused; the file is unchanged)"
+    try:
+        after = _resolve_quietly(expand_document(file, after_raw), environ, implicit)
+    except ConfigValidationError as error:
+        raise ConfigValidationError(refused, error.problems) from None
     new_problems = after.check()
     if not new_problems:
         return after
@@ -155,7 +160,7 @@ def _validate(
         old = {_key(p, before.data) for p in before.check()}
         fresh = [p for p in new_problems if _key(p, after.data) not in old]
     if fresh:
-        raise ConfigValidationError(f"{file} (edit refused; the file is unchanged)", fresh)
+        raise ConfigValidationError(refused, fresh)
     return after
 
 
@@ -361,7 +366,40 @@ def set_config_value(
 ) -> EditResult:
     """Set one value in the raw file (validated; nothing else in the file changes)."""
     segments = parse_path(path_expr)
-    return edit_config(config, lambda data: set_at(data, segments, value), environ=environ)
+    include: list[str] = []
+
+    def mutate(data: dict[str, Any]) -> dict[str, Any]:
+        include.extend(_include_above(data, segments))
+        updated: dict[str, Any] = set_at(data, segments, value)
+        return updated
+
+    try:
+        return edit_config(config, mutate, environ=environ)
+    except ConfigValidationError as error:
+        if not include:
+            raise
+        hint = Problem(
+            format_path(segments),
+            f"this path is not in the file itself but under an $include ({include[0]}); what "
+            "is set here is merged over the included file (arrays are appended to), so edit "
+            "the included file to change its values",
+        )
+        raise ConfigValidationError(error.source, [*error.problems, hint]) from None
+
+
+def _include_above(data: dict[str, Any], segments: Sequence[Segment]) -> list[str]:
+    """The ``$include`` of the deepest object on the path, if the path leaves the file there."""
+    node: Any = data
+    found: list[str] = []
+    for segment in segments:
+        if not isinstance(node, dict):
+            return []
+        if INCLUDE_KEY in node:
+            found = [json.dumps(node[INCLUDE_KEY], ensure_ascii=False)]
+        if str(segment) not in node:
+            return found
+        node = node[str(segment)]
+    return []
 
 
 def unset_config_value(

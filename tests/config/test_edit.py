@@ -333,6 +333,7 @@ def test_a_schema_problem_refuses_the_edit(seed: Path) -> None:
     with pytest.raises(ConfigValidationError) as caught:
         set_config_value("models.providers.litellm.temperature", 0.2, config=seed)
     assert "- models.providers.litellm.temperature: unknown key" in str(caught.value)
+    assert "(edit refused; the file is unchanged)" in str(caught.value)
     assert seed.read_bytes() == before
     assert not Path(f"{seed}.bak").exists()
 
@@ -651,3 +652,22 @@ def test_find_problems_missing_file_is_valid(tmp_path: Path) -> None:
     report = find_problems(tmp_path / "none.json", environ={})
     assert report.valid
     assert not report.exists
+
+
+def test_a_refused_edit_under_an_include_says_where_the_values_live(multi: Path) -> None:
+    before = multi.read_bytes()
+    with pytest.raises(ConfigValidationError) as caught:
+        set_config_value("models.providers.moonshot.models[0].contextWindow", 1000, config=multi)
+    message = str(caught.value)
+    assert (
+        "- models.providers.moonshot.models[0].contextWindow: this path is not in the file"
+        in message
+    )
+    assert '"./providers.json5"' in message
+    assert multi.read_bytes() == before
+
+
+def test_no_include_hint_when_the_path_is_in_the_file(seed: Path) -> None:
+    with pytest.raises(ConfigValidationError) as caught:
+        set_config_value("models.providers.litellm.models[0].contextWindow", -1, config=seed)
+    assert "$include" not in str(caught.value)
