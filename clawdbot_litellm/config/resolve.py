@@ -125,8 +125,8 @@ def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
         path = path[:-3].rstrip("/")
         warning = (
             f"models.providers.{provider}.baseUrl ends in /v1 ({display_url(url)}); the client "
-            "appends /v1 "
-            f"itself, so /v1 was removed. Write the URL without it to silence this warning."
+            "appends /v1 itself, so /v1 was removed. Write the URL without it to silence this "
+            "warning."
         )
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment)), warning
 
@@ -189,10 +189,10 @@ def litellm_from_environment(
             models=(ModelDefinition(id=model_id, name=model_id),),
         )
     except ValidationError as error:
-        variable = ENV_BASE_URL if environ.get(ENV_BASE_URL, "").strip() else ENV_MODEL
-        where = "the env block" if variable in env_block_names else "the environment"
+        # Only the URL can be wrong: the model id is non-empty and the rest are constants.
+        where = "the env block" if ENV_BASE_URL in env_block_names else "the environment"
         reason = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-        raise ConfigValidationError(where, [Problem(variable, reason)]) from None
+        raise ConfigValidationError(where, [Problem(ENV_BASE_URL, reason)]) from None
     return ImplicitProvider(
         config,
         {

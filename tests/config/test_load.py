@@ -91,6 +91,7 @@ SYNTAX_ERRORS = [
     ('{\n  a: "\\u12G4"\n}', 2, 11, "G", "hex digit"),
     ("{ key: 'x' 'y' }", 1, 12, "'", "expected ','"),
     ("\ufeff{\n  a: 1,,\n}", 2, 8, ",", "unexpected ','"),
+    ("{\r\n  a: 1,,\r\n}", 2, 8, ",", "unexpected ','"),
     ("{é: 1, ü: @}", 1, 11, "@", "expected a value"),
     ("\t{a: 😀, b: 1}", 1, 6, "😀", "expected a value"),
 ]
