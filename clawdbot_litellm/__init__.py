@@ -12,11 +12,20 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .client import AsyncClient, ChatResult, ChatStream, Client, StreamEvent, Usage
+    from .client import (
+        AsyncChatStream,
+        AsyncClient,
+        ChatResult,
+        ChatStream,
+        Client,
+        StreamEvent,
+        Usage,
+    )
     from .config.edit import EditResult, get_config_value, set_config_value, unset_config_value
     from .config.locate import config_path
     from .config.resolve import ConfigWarning, Provider, ResolvedConfig, Source, load_config
     from .config.schema import ModelDefinition
+    from .discovery import DiscoveredModel, discover_models
     from .errors import (
         AllModelsFailedError,
         AuthenticationError,
@@ -35,6 +44,7 @@ if TYPE_CHECKING:
         MissingEnvVarError,
         ModelNotServedError,
         ProxyError,
+        ProxyLaunchError,
         ProxyServerError,
         ProxyTimeoutError,
         ProxyUnreachableError,
@@ -48,6 +58,7 @@ if TYPE_CHECKING:
     from .refs import ModelRef, ModelTarget, parse_ref
 
 _EXPORTS: dict[str, str] = {
+    "AsyncChatStream": "client",
     "AsyncClient": "client",
     "ChatResult": "client",
     "ChatStream": "client",
@@ -65,6 +76,8 @@ _EXPORTS: dict[str, str] = {
     "Source": "config.resolve",
     "load_config": "config.resolve",
     "ModelDefinition": "config.schema",
+    "DiscoveredModel": "discovery",
+    "discover_models": "discovery",
     "ProviderPlugin": "plugin",
     "discover_providers": "plugin",
     "ModelRef": "refs",
@@ -89,6 +102,7 @@ _ERRORS = [
     "MissingEnvVarError",
     "ModelNotServedError",
     "ProxyError",
+    "ProxyLaunchError",
     "ProxyServerError",
     "ProxyTimeoutError",
     "ProxyUnreachableError",
@@ -100,7 +114,60 @@ _ERRORS = [
 ]
 _EXPORTS.update(dict.fromkeys(_ERRORS, "errors"))
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "AllModelsFailedError",
+    "AsyncChatStream",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatResult",
+    "ChatStream",
+    "ClawdbotLiteLLMError",
+    "Client",
+    "ConfigError",
+    "ConfigFileError",
+    "ConfigPathError",
+    "ConfigPathNotFoundError",
+    "ConfigSyntaxError",
+    "ConfigValidationError",
+    "ConfigWarning",
+    "ConfigWriteError",
+    "ContextWindowError",
+    "DiscoveredModel",
+    "EditResult",
+    "IncludeError",
+    "InvalidModelRefError",
+    "MissingEnvVarError",
+    "ModelDefinition",
+    "ModelNotServedError",
+    "ModelRef",
+    "ModelTarget",
+    "Provider",
+    "ProviderPlugin",
+    "ProxyError",
+    "ProxyLaunchError",
+    "ProxyServerError",
+    "ProxyTimeoutError",
+    "ProxyUnreachableError",
+    "RateLimitError",
+    "ResolvedConfig",
+    "Source",
+    "StreamEvent",
+    "StreamInterruptedError",
+    "UnknownModelError",
+    "UnsupportedAPIError",
+    "UnsupportedInputError",
+    "Usage",
+    "__version__",
+    "config_path",
+    "discover_models",
+    "discover_providers",
+    "get_config_value",
+    "load_config",
+    "parse_ref",
+    "set_config_value",
+    "unset_config_value",
+]
 
 
 def __getattr__(name: str) -> Any:
