@@ -1,0 +1,86 @@
+"""``clawdbot-litellm doctor``: the checks of :mod:`clawdbot_litellm.doctor`, one line each.
+
+The checks themselves live in the library so a host can run them; this module only prints.
+``openai`` is imported only when a check talks to the proxy, never for ``--help``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from ..config.locate import config_path
+from ..doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
+from .output import echo_json
+from .spinner import spinner
+
+_STYLES = {"ok": ("ok  ", "green"), "fail": ("FAIL", "red"), "skip": ("skip", "yellow")}
+
+
+def check_line(check: Check) -> str:
+    """``ok   name: detail``; a failure adds ``; fix: ...`` so each line says what to do."""
+    label, colour = _STYLES[check.status]
+    line = f"{click.style(label, fg=colour, bold=check.ok is False)}  {check.name}: {check.detail}"
+    if check.ok is False and check.fix:
+        line += f"; fix: {check.fix}"
+    return line
+
+
+def print_checks(checks: Sequence[Check]) -> bool:
+    """Print one line per check and a summary; True when nothing failed."""
+    for check in checks:
+        click.echo(check_line(check))
+    failures = failed(checks)
+    skipped = sum(1 for check in checks if check.ok is None)
+    tail = f" ({skipped} skipped)" if skipped else ""
+    if failures:
+        noun = "check" if len(failures) == 1 else "checks"
+        click.echo(f"{len(failures)} {noun} failed{tail}; fix the first one first.")
+    else:
+        click.echo(f"All {len(checks) - skipped} checks passed{tail}.")
+    return not failures
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (shape below) for scripts.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DOCTOR_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the proxy.",
+)
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
+    """Check the config and the LiteLLM proxy, saying what to do about each failure.
+
+    Checks, in order: config file, config syntax, env references (each ${VAR} by name, never
+    its value), config schema, base URL (a /v1 suffix fails), proxy reachable, API key, then
+    per configured litellm model: "model <ref>" (served by the proxy) and "context window
+    <ref>" (agrees with the proxy). A check an earlier failure makes meaningless is skipped.
+    Exits 1 when any check fails.
+
+    \b
+    JSON shape (--json), stable:
+    {"ok": bool, "config": "/path/clawdbot.json",
+     "checks": [{"name", "status": "ok"|"fail"|"skip", "ok": true|false|null,
+                 "detail", "fix"}]}
+    """
+    explicit = (ctx.obj or {}).get("config")
+    if as_json:
+        checks = run_checks(explicit, timeout=timeout)
+        echo_json(
+            {
+                "ok": not failed(checks),
+                "config": str(config_path(explicit)),
+                "checks": [check.as_dict() for check in checks],
+            }
+        )
+        passed = not failed(checks)
+    else:
+        with spinner("Checking the config and the proxy"):
+            checks = run_checks(explicit, timeout=timeout)
+        passed = print_checks(checks)
+    if not passed:
+        ctx.exit(1)

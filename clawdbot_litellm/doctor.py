@@ -1,0 +1,355 @@
+"""``doctor`` as a library: every check a person (or a host) needs to trust a LiteLLM setup.
+
+Checks run in order, each building on the last: the file, its syntax, its ``${VAR}``
+references, the schema, the base URL, then the proxy (reachable, key accepted, each configured
+model served, context windows as the proxy reports them). A check that an earlier failure makes
+meaningless is skipped (``ok is None``), not failed, so the first failure is the one to fix.
+Nothing here ever puts a key into a result: keys appear only through ``mask_secret``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .config.load import Document, effective_environ, load_document, references
+from .config.locate import config_path as locate_config
+from .config.resolve import (
+    DEFAULT_BASE_URL,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ConfigWarning,
+    Provider,
+    ResolvedConfig,
+    display_url,
+    mask_secret,
+    normalise_base_url,
+    resolve_document,
+)
+from .discovery import DiscoveredModel, apply_discovery, discover_models
+from .errors import (
+    AuthenticationError,
+    ConfigError,
+    ConfigValidationError,
+    ProxyError,
+    ProxyTimeoutError,
+    ProxyUnreachableError,
+)
+from .refs import DEFAULT_PROVIDER
+
+DOCTOR_TIMEOUT = 5.0
+ONBOARD = "clawdbot-litellm onboard --auth-choice litellm-api-key"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's outcome: ``ok`` is True (passed), False (failed) or None (skipped)."""
+
+    name: str
+    ok: bool | None
+    detail: str
+    fix: str = ""
+
+    @property
+    def status(self) -> str:
+        return "skip" if self.ok is None else ("ok" if self.ok else "fail")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape: ``name``, ``status``, ``ok``, ``detail``, ``fix``."""
+        data = asdict(self)
+        return {"name": data.pop("name"), "status": self.status, **data}
+
+
+def _skip(name: str, why: str) -> Check:
+    return Check(name, None, why)
+
+
+def _where(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> str:
+    if explicit is not None and str(explicit) != "":
+        return "the path given"
+    if env.get("CLAWDBOT_CONFIG_PATH", "").strip():
+        return "from $CLAWDBOT_CONFIG_PATH"
+    if env.get("CLAWDBOT_STATE_DIR", "").strip():
+        return "from $CLAWDBOT_STATE_DIR"
+    return "the default location"
+
+
+def _file_check(path: Path, where: str, env: Mapping[str, str]) -> Check:
+    if path.exists() or path.is_symlink():
+        return Check("config file", True, f"{path} ({where})")
+    if env.get(ENV_BASE_URL, "").strip() or env.get(ENV_API_KEY, "").strip():
+        return Check(
+            "config file",
+            True,
+            f"{path} ({where}) does not exist; using the LITELLM_* environment alone",
+        )
+    return Check(
+        "config file",
+        False,
+        f"{path} ({where}) does not exist and no LITELLM_* variables are set",
+        f"run `{ONBOARD}`, or point --config / CLAWDBOT_CONFIG_PATH at your config",
+    )
+
+
+def _env_check(document: Document, env: Mapping[str, str]) -> tuple[Check, list[tuple[str, str]]]:
+    """Each ``${VAR}`` named with where it is set (never its value); the missing ones."""
+    found = references(document.merged)
+    effective, from_block = effective_environ(document.merged, env)
+    missing = [(var, path) for var, path in found if not effective.get(var, "")]
+    if missing:
+        names = sorted({var for var, _ in missing})
+        listed = ", ".join(f"{var} (at {path})" for var, path in missing)
+        return (
+            Check(
+                "env references",
+                False,
+                f"unset or empty: {listed}",
+                f"export {' and '.join(names)}, or set "
+                f"{'them' if len(names) > 1 else 'it'} in the config's env block "
+                f'(env: {{ {names[0]}: "..." }})',
+            ),
+            missing,
+        )
+    if not found:
+        return Check("env references", True, "no ${VAR} references"), []
+    origin = {var: "env block" if var in from_block else "environment" for var, _ in found}
+    listed = ", ".join(f"{var} ({source})" for var, source in sorted(origin.items()))
+    return Check("env references", True, f"all set: {listed}"), []
+
+
+def _schema_check(
+    document: Document, env: Mapping[str, str], keep_missing: bool
+) -> tuple[Check, ResolvedConfig | None]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConfigWarning)  # reported as checks instead
+            resolved = resolve_document(document, env, keep_missing_vars=keep_missing)
+    except ConfigValidationError as error:
+        listed = "; ".join(f"{p.path}: {p.message}" for p in error.problems)
+        return (
+            Check(
+                "config schema",
+                False,
+                f"{len(error.problems)} problem(s) in {error.source}: {listed}",
+                "fix each path named (`clawdbot-litellm config validate` lists them)",
+            ),
+            None,
+        )
+    except ConfigError as error:
+        return Check("config schema", False, str(error), "fix the config as the message says"), None
+    problems = resolved.check()
+    if problems:
+        listed = "; ".join(f"{p.path}: {p.message}" for p in problems)
+        return (
+            Check(
+                "config schema",
+                False,
+                f"valid, but {len(problems)} problem(s): {listed}",
+                "fix each path named (`clawdbot-litellm config validate` lists them)",
+            ),
+            resolved,
+        )
+    litellm = resolved.providers.get(DEFAULT_PROVIDER)
+    v1_warning = (
+        normalise_base_url(DEFAULT_PROVIDER, _raw_base_url(resolved, litellm, env)[0])[1]
+        if litellm is not None
+        else None
+    )
+    notes = [note for note in resolved.warnings if note != v1_warning]  # the base URL check's
+    detail = f"valid ({len(resolved.refs())} model(s) configured)"
+    if notes:
+        detail += "; note: " + "; ".join(notes)
+    return Check("config schema", True, detail), resolved
+
+
+def _raw_base_url(
+    resolved: ResolvedConfig, provider: Provider, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """The base URL as written (before normalising) and the setting that holds it."""
+    declared = resolved.config.models.providers.get(provider.name)
+    if declared is not None:
+        return declared.base_url, f"models.providers.{provider.name}.baseUrl"
+    effective, _ = effective_environ(resolved.document.merged, env)
+    return effective.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL, ENV_BASE_URL
+
+
+def _base_url_check(resolved: ResolvedConfig, provider: Provider, env: Mapping[str, str]) -> Check:
+    raw, setting = _raw_base_url(resolved, provider, env)
+    normalised, warning = normalise_base_url(provider.name, raw)
+    source = provider.sources.get("baseUrl")
+    if warning:
+        return Check(
+            "base URL",
+            False,
+            f"{display_url(raw)} ends in /v1: Clawdbot appends /v1 itself and would call "
+            ".../v1/v1 (this package strips it)",
+            f"set {setting} to {display_url(normalised)}",
+        )
+    return Check("base URL", True, f"{display_url(provider.base_url)} ({source or setting})")
+
+
+def _proxy_checks(
+    provider: Provider, timeout: float
+) -> tuple[list[Check], dict[str, DiscoveredModel] | None]:
+    """Reachable and key accepted, from one discovery call; the served models when both pass."""
+    where = display_url(provider.api_base)
+    try:
+        served = discover_models(provider.base_url, provider.api_key, timeout=timeout)
+    except (ProxyUnreachableError, ProxyTimeoutError) as error:
+        return [
+            Check(
+                "proxy reachable",
+                False,
+                str(error),
+                "start the proxy, or fix the base URL",
+            ),
+            _skip("API key", "the proxy is not reachable"),
+        ], None
+    except AuthenticationError as error:
+        return [
+            Check("proxy reachable", True, f"{where} answered"),
+            Check(
+                "API key",
+                False,
+                str(error),
+                f"set {ENV_API_KEY} (or models.providers.{provider.name}.apiKey) to a key "
+                "the proxy accepts",
+            ),
+        ], None
+    except ProxyError as error:
+        return [
+            Check(
+                "proxy reachable",
+                False,
+                f"{where} answered, but not as a LiteLLM proxy: {error}",
+                "point the base URL at the LiteLLM proxy itself (without /v1)",
+            ),
+            _skip("API key", "the proxy did not answer as LiteLLM"),
+        ], None
+    key = provider.api_key
+    source = provider.sources.get("apiKey")
+    accepted = (
+        f"accepted: {mask_secret(key)}, from {source}" if key else "none configured, none needed"
+    )
+    return [
+        Check("proxy reachable", True, f"{where} answered ({len(served)} model(s) served)"),
+        Check("API key", True, accepted),
+    ], {model.id: model for model in served}
+
+
+def _model_checks(provider: Provider, served: Mapping[str, DiscoveredModel]) -> list[Check]:
+    checks: list[Check] = []
+    names = ", ".join(sorted(served)) or "none"
+    for model in provider.models:
+        ref = f"{provider.name}/{model.id}"
+        found = served.get(model.id)
+        if found is None:
+            checks.append(
+                Check(
+                    f"model {ref}",
+                    False,
+                    f"configured but not served by the proxy (it serves: {names})",
+                    "add it to the proxy's model_list, or fix the id in "
+                    f"models.providers.{provider.name}.models",
+                )
+            )
+            checks.append(_skip(f"context window {ref}", "the proxy does not serve the model"))
+            continue
+        checks.append(Check(f"model {ref}", True, "served by the proxy"))
+        checks.append(
+            _window_check(ref, model.context_window, found, apply_discovery(model, found))
+        )
+    return checks
+
+
+def _window_check(
+    ref: str, configured: int, found: DiscoveredModel, changes: Mapping[str, Any]
+) -> Check:
+    name = f"context window {ref}"
+    if found.context_window is None:
+        return _skip(name, "the proxy does not report one")
+    others = ", ".join(
+        f"{key} -> {value}" for key, value in changes.items() if key != "contextWindow"
+    )
+    also = f" (the proxy also suggests {others})" if others else ""
+    if "contextWindow" in changes:
+        return Check(
+            name,
+            False,
+            f"configured {configured}, the proxy says {found.context_window}{also}",
+            f"run `clawdbot-litellm models sync` (or set contextWindow to {found.context_window})",
+        )
+    return Check(name, True, f"{configured} tokens, as the proxy says{also}")
+
+
+def run_checks(
+    config_path: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = DOCTOR_TIMEOUT,
+) -> list[Check]:
+    """Run every check against the config (explicit path or the usual locations) and its proxy.
+
+    Never raises for a broken setup: each problem is a failed ``Check`` with its fix.
+    """
+    env = os.environ if environ is None else environ
+    path = locate_config(config_path, env)
+    checks = [_file_check(path, _where(config_path, env), env)]
+    proxy_steps = ("base URL", "proxy reachable", "API key")
+
+    try:
+        document = load_document(path)
+    except ConfigError as error:
+        checks.append(
+            Check(
+                "config syntax",
+                False,
+                str(error),
+                "edit the file, then run `clawdbot-litellm config validate`",
+            )
+        )
+        why = "the config cannot be read"
+        return (
+            checks
+            + [_skip(name, why) for name in ("env references", "config schema")]
+            + [_skip(name, why) for name in proxy_steps]
+        )
+    if document.exists:
+        checks.append(Check("config syntax", True, "parses as JSON5 (includes expanded)"))
+    else:
+        checks.append(_skip("config syntax", "there is no file"))
+
+    env_check, missing = _env_check(document, env)
+    checks.append(env_check)
+    schema_check, resolved = _schema_check(document, env, keep_missing=bool(missing))
+    checks.append(schema_check)
+    if resolved is None:
+        return checks + [_skip(name, "the config does not validate") for name in proxy_steps]
+    provider = resolved.providers.get(DEFAULT_PROVIDER)
+    if provider is None:
+        why = f'no {DEFAULT_PROVIDER} provider (models.mode is "replace" without one)'
+        return checks + [_skip(name, why) for name in proxy_steps]
+
+    checks.append(_base_url_check(resolved, provider, env))
+    prefix = f"models.providers.{provider.name}."
+    unset = sorted({var for var, where in missing if where.startswith(prefix)})
+    if unset:
+        why = f"{', '.join(unset)} must be set first"
+        return checks + [_skip(name, why) for name in proxy_steps[1:]]
+    proxy_checks, served = _proxy_checks(provider, timeout)
+    checks.extend(proxy_checks)
+    if served is None:
+        return checks
+    return checks + _model_checks(provider, served)
+
+
+def failed(checks: Sequence[Check]) -> list[Check]:
+    """The checks that failed (skipped ones are not failures)."""
+    return [check for check in checks if check.ok is False]
+
+
+__all__ = ["DOCTOR_TIMEOUT", "Check", "failed", "run_checks"]
