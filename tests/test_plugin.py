@@ -174,6 +174,7 @@ def test_create_client_builds_the_adapter_over_the_given_config(tmp_path: Path) 
     assert client.timeout == 3.0
 
 
+@pytest.mark.usefixtures("loopback_allowed")
 def test_discover_models_reaches_for_the_proxy_and_reports_it_unreachable() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
