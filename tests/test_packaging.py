@@ -84,6 +84,9 @@ def _clean_env(home: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("CLAWDBOT_", "LITELLM_", "PYTHON", "VIRTUAL_ENV", "CONDA_"))
     }
+    # pip keeps its real cache (dependencies come fast from it); our HOME-based lookups do not.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    env.setdefault("PIP_CACHE_DIR", str(cache / "pip"))
     env["HOME"] = str(home)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
