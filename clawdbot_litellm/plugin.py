@@ -200,7 +200,10 @@ class Discovery:
 
 
 class InvalidProviderError(TypeError):
-    """A loaded entry point is not a provider (kept internal: it ends up in a failure record)."""
+    """``as_provider`` refused an object; discovery turns it into an ``invalid`` failure record.
+
+    A ``TypeError`` (a plugin author's mistake, not a user's), so not a ``ClawdbotLiteLLMError``.
+    """
 
 
 def as_provider(loaded: object) -> ProviderPlugin:
@@ -398,6 +401,7 @@ __all__ = [
     "ENV_DISABLE",
     "GROUP",
     "Discovery",
+    "InvalidProviderError",
     "LiteLLMProvider",
     "PluginFailure",
     "PluginOrigin",
