@@ -26,6 +26,7 @@ from ..config.resolve import (
     ResolvedConfig,
     load_config,
     normalise_base_url,
+    resolve_document,
 )
 from ..discovery import DiscoveredModel, apply_discovery, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError, InvalidModelRefError
@@ -52,9 +53,13 @@ def config_warnings() -> Iterator[None]:
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
 
 
-def _load(ctx: click.Context) -> ResolvedConfig:
+def _load(ctx: click.Context, *, secrets: bool = True) -> ResolvedConfig:
+    """The config; ``secrets=False`` tolerates unset ``${VAR}``s (listing needs no key)."""
+    explicit = (ctx.obj or {}).get("config")
     with config_warnings():
-        return load_config((ctx.obj or {}).get("config"))
+        if secrets:
+            return load_config(explicit)
+        return resolve_document(load_document(config_path(explicit)), keep_missing_vars=True)
 
 
 def is_litellm(name: str) -> bool:
@@ -251,7 +256,7 @@ def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
                               "configured": bool}]}]
     }
     """
-    resolved = _load(ctx)
+    resolved = _load(ctx, secrets=remote)
     rows = configured_rows(resolved)
     sections = remote_sections(resolved, rows) if remote else None
     if as_json:
@@ -291,9 +296,10 @@ class SyncReport:
             before = "(unset)" if old is None else json.dumps(old)
             out.append(f"~ {ref}: {key} {before} -> {json.dumps(new)}")
         for definition in self.added:
+            shown = {k: v for k, v in definition.items() if k not in ("id", "name", "compat")}
             out.append(
                 f"+ {self.provider}/{definition['id']}: "
-                + ", ".join(f"{k} {json.dumps(v)}" for k, v in definition.items() if k != "id")
+                + ", ".join(f"{k} {json.dumps(v)}" for k, v in shown.items())
             )
         out.extend(
             f"! {self.provider}/{i}: configured, but the proxy does not serve it"
@@ -305,6 +311,21 @@ class SyncReport:
                 f"{', '.join(self.not_configured)}"
             )
         return out
+
+
+def configured_definitions(raw: Mapping[str, Any], provider: str) -> list[Any]:
+    """``models.providers.<provider>.models`` of the file itself (the list sync edits)."""
+    section = raw.get("models")
+    providers = section.get("providers") if isinstance(section, dict) else None
+    entry = providers.get(provider) if isinstance(providers, dict) else None
+    definitions = entry.get("models") if isinstance(entry, dict) else None
+    if not isinstance(definitions, list):
+        raise ConfigError(
+            f"models.providers.{provider}.models is not in the config file itself; run "
+            "`clawdbot-litellm onboard` first (or run sync on the file that defines it with "
+            "--config)"
+        )
+    return definitions
 
 
 def sync_document(
@@ -322,16 +343,7 @@ def sync_document(
     """
     doc: dict[str, Any] = copy.deepcopy(dict(raw))
     report = SyncReport(provider.name)
-    section = doc.get("models")
-    providers = section.get("providers") if isinstance(section, dict) else None
-    entry = providers.get(provider.name) if isinstance(providers, dict) else None
-    definitions = entry.get("models") if isinstance(entry, dict) else None
-    if not isinstance(entry, dict) or not isinstance(definitions, list):
-        raise ConfigError(
-            f"models.providers.{provider.name}.models is not in the config file itself; run "
-            "`clawdbot-litellm onboard` first (or run sync on the file that defines it with "
-            "--config)"
-        )
+    definitions = configured_definitions(doc, provider.name)
     by_id = {m.id: m for m in served}
     configured: set[str] = set()
     for definition in definitions:
@@ -383,7 +395,6 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
     reasoning from supports_reasoning, the image input from supports_vision. Prints the changes
     (~ changed, + added, ! configured but not served); keeps ${VAR} references as written.
     """
-    explicit = (ctx.obj or {}).get("config")
     resolved = _load(ctx)
     provider = resolved.providers.get(provider_name.strip().lower())
     if provider is None:
@@ -392,19 +403,20 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
             f"{', '.join(resolved.providers) or 'none'}); pass --provider NAME"
         )
         return
+    path, raw = resolved.path, resolved.document.raw
+    configured_definitions(raw, provider.name)  # fail before any network call
     served = discover_for(provider)
-    path = config_path(explicit)
     if dry_run:
-        _, report = sync_document(load_document(path).raw, provider, served, add_all=add_all)
+        _, report = sync_document(raw, provider, served, add_all=add_all)
     else:
         reports: list[SyncReport] = []
 
-        def mutate(raw: dict[str, Any]) -> dict[str, Any]:
-            doc, found = sync_document(raw, provider, served, add_all=add_all)
+        def mutate(current: dict[str, Any]) -> dict[str, Any]:
+            doc, found = sync_document(current, provider, served, add_all=add_all)
             reports.append(found)
-            return doc if not found.empty else raw
+            return doc if not found.empty else current
 
-        first = sync_document(load_document(path).raw, provider, served, add_all=add_all)[1]
+        first = sync_document(raw, provider, served, add_all=add_all)[1]
         if not first.empty:
             edit_config(path, mutate)
         report = reports[-1] if reports else first

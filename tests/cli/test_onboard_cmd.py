@@ -16,6 +16,7 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner, Result
+from vcr_support import ProxyEndpoint
 
 from clawdbot_litellm.cli import main
 from clawdbot_litellm.config.resolve import load_config
@@ -383,3 +384,95 @@ def test_a_context_window_under_clawdbots_minimum_fails_clearly(
 
 
 # --- against the real proxy ---------------------------------------------------------------------
+# Cassette tests: discovery answers recorded from the real proxy (``--live`` asks it directly).
+
+
+@pytest.fixture
+def proxy_env(proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch) -> ProxyEndpoint:
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    monkeypatch.setenv("LITELLM_BASE_URL", proxy_endpoint.base_url)
+    return proxy_endpoint
+
+
+def test_interactive_picks_a_discovered_model_by_number(
+    config: Path, proxy_env: ProxyEndpoint
+) -> None:
+    result = run(["--config", str(config), "onboard"], input="y\n\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "The proxy serves 11 model(s)." in result.stderr
+    assert "   1) gpt-4               context 128000, max output 8192" in result.stdout
+    assert "   3) o3-mini             context 200000, max output 100000, reasoning" in result.stdout
+    assert "   4) gpt-4o              context 128000, max output 16384, images" in result.stdout
+    assert "Model (number or name) [gpt-4]:" in result.stdout
+    assert "Context window: 200000 (from the proxy)" in result.stdout
+    assert "Max output tokens: 100000 (from the proxy)" in result.stdout
+    assert proxy_env.api_key not in result.output
+    (model,) = written(config)["models"]["providers"]["litellm"]["models"]
+    assert model == {
+        "id": "o3-mini",
+        "name": "o3-mini",
+        "reasoning": True,
+        "input": ["text"],
+        "contextWindow": 200000,
+        "maxTokens": 100000,
+        "compat": {"supportsStore": False},
+    }
+    assert "env" not in written(config)
+
+
+def test_interactive_accepts_a_typed_name_the_proxy_does_not_list(
+    config: Path, proxy_env: ProxyEndpoint
+) -> None:
+    result = run(["--config", str(config), "onboard"], input="y\n\n0\nmy-model\n64000\n2048\n")
+    assert result.exit_code == 0, result.output
+    assert "choose a number from 1 to 11, or type a name" in result.output
+    assert "the proxy does not list 'my-model'" in result.stderr
+    model = written(config)["models"]["providers"]["litellm"]["models"][0]
+    assert (model["id"], model["contextWindow"], model["maxTokens"]) == ("my-model", 64000, 2048)
+
+
+def test_non_interactive_takes_limits_and_abilities_from_the_proxy(
+    config: Path, proxy_env: ProxyEndpoint
+) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--non-interactive",
+            "--litellm-model",
+            "openai/gpt-4o-mini",
+            "--max-tokens",
+            "4096",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    model = written(config)["models"]["providers"]["litellm"]["models"][0]
+    assert model["input"] == ["text", "image"]
+    assert model["contextWindow"] == 128000
+    assert model["maxTokens"] == 4096  # the flag wins over discovery
+    assert written(config)["agents"]["defaults"]["model"]["primary"] == (
+        "litellm/openai/gpt-4o-mini"
+    )
+
+
+def test_a_rejected_key_is_reported_and_onboarding_goes_on(
+    config: Path, proxy_endpoint: ProxyEndpoint
+) -> None:
+    result = run(
+        [
+            "--config",
+            str(config),
+            "onboard",
+            "--non-interactive",
+            "--litellm-api-key",
+            "sk-wrong-key-0000",
+            "--litellm-base-url",
+            proxy_endpoint.base_url,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("Could not list")]
+    assert "rejected" in line.lower()
+    assert "sk-wrong-key-0000" not in result.output
+    assert written(config)["env"]["LITELLM_API_KEY"] == "sk-wrong-key-0000"
