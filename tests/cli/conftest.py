@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
+_HARNESS = frozenset({"CLAWDBOT_LITELLM_PROXY", "CLAWDBOT_LITELLM_REQUIRE_PROXY"})
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fake HOME of its own (outside ``tmp_path``, which is the test's) and none of our
     variables set."""
     for name in list(os.environ):
-        if name.startswith(("CLAWDBOT_", "LITELLM_")):
+        # The proxy harness's own variables stay: the live/record fixtures read them lazily.
+        if name.startswith(("CLAWDBOT_", "LITELLM_")) and name not in _HARNESS:
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
