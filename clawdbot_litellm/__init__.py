@@ -54,7 +54,7 @@ if TYPE_CHECKING:
         UnsupportedAPIError,
         UnsupportedInputError,
     )
-    from .plugin import ProviderPlugin, discover_providers
+    from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
 
 _EXPORTS: dict[str, str] = {
@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "discover_models": "discovery",
     "ProviderPlugin": "plugin",
     "discover_providers": "plugin",
+    "implicit_providers": "plugin",
     "ModelRef": "refs",
     "ModelTarget": "refs",
     "parse_ref": "refs",
@@ -163,6 +164,7 @@ __all__ = [
     "discover_models",
     "discover_providers",
     "get_config_value",
+    "implicit_providers",
     "load_config",
     "parse_ref",
     "set_config_value",
