@@ -234,7 +234,7 @@ def models() -> None:
 
 
 @models.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (shape below) for scripts.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (shape above) for scripts.")
 @click.option("--remote", is_flag=True, help="Also ask each LiteLLM proxy which models it serves.")
 @click.pass_context
 def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
@@ -244,13 +244,14 @@ def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
     JSON shape (--json), stable:
     {
       "config": "/path/clawdbot.json",
-      "primary": "litellm/gpt-4" | null,
+      "primary": "litellm/gpt-4" | null,       (as configured: a ref or an alias)
       "fallbacks": ["litellm/claude-3-opus", ...],
       "models": [{"ref", "provider", "id", "name", "alias" (str|null),
                   "contextWindow", "maxTokens", "reasoning", "input": ["text", "image"],
                   "role": "primary"|"fallback"|null,
                   "served": true|false|null (null without --remote or when unknown)}],
-      "remote": null without --remote, else one entry per LiteLLM provider:
+      "remote": null without --remote, else one entry per LiteLLM provider
+                (named litellm, litellm-* or litellm_*):
                 [{"provider", "baseUrl", "error": str|null,
                   "models": [{"id", "contextWindow", "maxTokens", "reasoning", "vision",
                               "configured": bool}]}]

@@ -277,13 +277,15 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
 )
 @click.option(
     "--context-window",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=MIN_CONTEXT_WINDOW),
+    metavar="TOKENS",
     help=f"Context window in tokens, at least {MIN_CONTEXT_WINDOW} (default: from the proxy, "
     f"else {DEFAULT_CONTEXT_WINDOW}).",
 )
 @click.option(
     "--max-tokens",
     type=click.IntRange(min=1),
+    metavar="TOKENS",
     help=f"Output limit in tokens (default: from the proxy, else {DEFAULT_MAX_TOKENS}).",
 )
 @click.pass_context

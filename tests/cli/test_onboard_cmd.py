@@ -378,8 +378,8 @@ def test_a_context_window_under_clawdbots_minimum_fails_clearly(
             "8000",
         ]
     )
-    assert result.exit_code == 1
-    assert "Error: The context window of gpt-4 (8000 tokens) is below the 16000" in result.stderr
+    assert result.exit_code == 2
+    assert "'--context-window': 8000 is not in the range x>=16000" in result.stderr
     assert not config.exists()
 
 
