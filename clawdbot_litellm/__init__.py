@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         UnsupportedAPIError,
         UnsupportedInputError,
     )
+    from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
 
@@ -78,6 +79,8 @@ _EXPORTS: dict[str, str] = {
     "ModelDefinition": "config.schema",
     "DiscoveredModel": "discovery",
     "discover_models": "discovery",
+    "OnboardingAnswers": "onboarding",
+    "onboard": "onboarding",
     "ProviderPlugin": "plugin",
     "discover_providers": "plugin",
     "implicit_providers": "plugin",
@@ -143,6 +146,7 @@ __all__ = [
     "ModelNotServedError",
     "ModelRef",
     "ModelTarget",
+    "OnboardingAnswers",
     "Provider",
     "ProviderPlugin",
     "ProxyError",
@@ -166,6 +170,7 @@ __all__ = [
     "get_config_value",
     "implicit_providers",
     "load_config",
+    "onboard",
     "parse_ref",
     "set_config_value",
     "unset_config_value",

@@ -45,6 +45,7 @@ DEFAULT_TIMEOUT = 120.0
 DEFAULT_MAX_RETRIES = 2
 SUPPORTED_API = "openai-completions"
 
+
 def client_settings(
     timeout: float | None, max_retries: int | None, environ: Mapping[str, str] | None = None
 ) -> tuple[float, int]:
@@ -254,8 +255,10 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
             or "no_db_connection" in str(error.body)
             or (status == 500 and not provider.api_key and content_type.startswith("text/plain"))
         ):
-            sent = "no API key was sent" if not provider.api_key else (
-                f"key {mask_secret(provider.api_key)}"
+            sent = (
+                "no API key was sent"
+                if not provider.api_key
+                else (f"key {mask_secret(provider.api_key)}")
             )
             mapped = AuthenticationError(
                 f"The proxy at {where} rejected the API key ({sent}; it answered {status}: "
@@ -266,8 +269,10 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
                 f"The proxy at {where} does not serve model {target.model.id!r} "
                 f"({target.ref}); add it to the proxy's model_list or fix the model id"
             )
-        elif "contextwindowexceeded" in lowered or "context_length_exceeded" in lowered or (
-            "context window" in lowered and status == 400
+        elif (
+            "contextwindowexceeded" in lowered
+            or "context_length_exceeded" in lowered
+            or ("context window" in lowered and status == 400)
         ):
             raise ContextWindowError(
                 f"{target.ref}: the proxy says the request does not fit the model's context "
@@ -288,8 +293,9 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
                 f"{target.ref}: the proxy at {where} failed ({status}: {message})"
             )
         else:
-            mapped = BadRequestError(f"{target.ref}: the proxy refused the request ({status}: "
-                                     f"{message})")
+            mapped = BadRequestError(
+                f"{target.ref}: the proxy refused the request ({status}: {message})"
+            )
     elif isinstance(error, openai.APIError):
         mapped = StreamInterruptedError(
             f"{target.ref}: the proxy reported an error mid-answer: "
@@ -317,7 +323,7 @@ def _check_api(target: ModelTarget) -> None:
     if api != SUPPORTED_API:
         raise UnsupportedAPIError(
             f"{target.ref} uses api {api!r}; this adapter sends only {SUPPORTED_API!r}. Use "
-            "Clawdbot itself for this provider, or set api: \"openai-completions\" if the "
+            'Clawdbot itself for this provider, or set api: "openai-completions" if the '
             "server is OpenAI-compatible"
         )
 
@@ -378,9 +384,7 @@ class _Base:
     ) -> PreparedRequest:
         _check_api(target)
         prepared = build_request(target.model, prompt, options, stream=stream, ref=str(target.ref))
-        headers: dict[str, Any] = {
-            k: v for k, v in (target.model.headers or {}).items()
-        }
+        headers: dict[str, Any] = {k: v for k, v in (target.model.headers or {}).items()}
         if not target.provider.api_key:
             headers["Authorization"] = openai.omit
         if headers:
@@ -412,9 +416,7 @@ def _options(
 class ChatStream:
     """A streamed answer: iterate for ``StreamEvent``s; ``result`` once it is finished."""
 
-    def __init__(
-        self, raw: openai.Stream[ChatCompletionChunk], acc: _Accumulator
-    ) -> None:
+    def __init__(self, raw: openai.Stream[ChatCompletionChunk], acc: _Accumulator) -> None:
         self._raw, self._acc = raw, acc
         self._result: ChatResult | None = None
         self.ref = str(acc.target.ref)
@@ -582,7 +584,9 @@ class Client(_Base):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()
@@ -591,9 +595,7 @@ class Client(_Base):
 class AsyncChatStream:
     """The async twin of ``ChatStream``."""
 
-    def __init__(
-        self, raw: openai.AsyncStream[ChatCompletionChunk], acc: _Accumulator
-    ) -> None:
+    def __init__(self, raw: openai.AsyncStream[ChatCompletionChunk], acc: _Accumulator) -> None:
         self._raw, self._acc = raw, acc
         self._result: ChatResult | None = None
         self.ref = str(acc.target.ref)
@@ -640,9 +642,7 @@ class AsyncClient(_Base):
         self._clients: dict[str, openai.AsyncOpenAI] = {}
 
     @classmethod
-    def from_config(
-        cls, path: str | os.PathLike[str] | None = None, **options: Any
-    ) -> AsyncClient:
+    def from_config(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> AsyncClient:
         return cls(load_config(path, environ=options.get("environ")), **options)
 
     def openai_client(self, provider: str = DEFAULT_PROVIDER) -> openai.AsyncOpenAI:
@@ -692,9 +692,9 @@ class AsyncClient(_Base):
         async def send(target: ModelTarget) -> ChatResult:
             prepared = self._prepare(target, prompt, options, stream=False)
             try:
-                completion = await self.openai_client(
-                    target.provider.name
-                ).chat.completions.create(**prepared.kwargs)
+                completion = await self.openai_client(target.provider.name).chat.completions.create(
+                    **prepared.kwargs
+                )
             except openai.APIError as error:
                 raise map_error(error, target) from error
             return _Accumulator(target, prepared).complete(completion)

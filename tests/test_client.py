@@ -24,7 +24,11 @@ COMPLETION = {
     "created": 1,
     "model": "gpt-4",
     "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "hi there"}, "finish_reason": "stop"}
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "hi there"},
+            "finish_reason": "stop",
+        }
     ],
     "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
 }
@@ -73,7 +77,9 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def make_client(config: Any, recorder: Recorder, **options: Any) -> Client:
-    return Client(config, http_client=httpx2.Client(transport=httpx2.MockTransport(recorder)), **options)
+    return Client(
+        config, http_client=httpx2.Client(transport=httpx2.MockTransport(recorder)), **options
+    )
 
 
 def test_litellm_base_url_gets_v1_once_and_others_are_used_as_written(config: Any) -> None:
@@ -114,7 +120,8 @@ def test_body_carries_the_mapping_and_result_has_cost(config: Any) -> None:
     assert body["messages"][0] == {"role": "system", "content": "be brief"}
     assert result.text == "hi there"
     assert result.ref == "litellm/gpt-4"
-    assert result.usage is not None and result.usage.total_tokens == 1500
+    assert result.usage is not None
+    assert result.usage.total_tokens == 1500
     assert result.cost == pytest.approx((1000 * 30 + 500 * 60) / 1_000_000)
 
 
@@ -134,8 +141,9 @@ def test_one_pooled_openai_client_per_provider(config: Any) -> None:
 
 def test_non_completions_provider_is_refused_before_sending(config: Any) -> None:
     recorder = Recorder()
-    with make_client(config, recorder) as client, pytest.raises(
-        UnsupportedAPIError, match="anthropic-messages"
+    with (
+        make_client(config, recorder) as client,
+        pytest.raises(UnsupportedAPIError, match="anthropic-messages"),
     ):
         client.chat("hi", model="anthropic/claude")
     assert recorder.requests == []
@@ -192,12 +200,15 @@ def stream_client(config: Any, body: bytes) -> Client:
 
 def test_stream_yields_text_and_reasoning_and_reports_length(config: Any) -> None:
     usage = {**chunk(), "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2}}
-    body = sse(
-        chunk(reasoning_content="thinking"),
-        chunk("Hel"),
-        chunk("lo", finish="length"),
-        usage,
-    ) + b"data: [DONE]\n\n"
+    body = (
+        sse(
+            chunk(reasoning_content="thinking"),
+            chunk("Hel"),
+            chunk("lo", finish="length"),
+            usage,
+        )
+        + b"data: [DONE]\n\n"
+    )
     with stream_client(config, body) as client:
         stream = client.stream("hi")
         events = [(e.kind, e.text) for e in stream]
@@ -205,7 +216,8 @@ def test_stream_yields_text_and_reasoning_and_reports_length(config: Any) -> Non
     assert stream.result.text == "Hello"
     assert stream.result.reasoning == "thinking"
     assert stream.result.truncated
-    assert stream.result.usage is not None and stream.result.usage.completion_tokens == 2
+    assert stream.result.usage is not None
+    assert stream.result.usage.completion_tokens == 2
 
 
 def test_stream_that_stops_without_finish_reason_raises(config: Any) -> None:
@@ -228,7 +240,9 @@ def test_async_twin_maps_the_same_way(config: Any) -> None:
 
     async def run() -> Any:
         transport = httpx2.MockTransport(recorder)
-        async with AsyncClient(config, http_client=httpx2.AsyncClient(transport=transport)) as client:
+        async with AsyncClient(
+            config, http_client=httpx2.AsyncClient(transport=transport)
+        ) as client:
             return await client.chat("hi", system="s", max_tokens=10)
 
     result = asyncio.run(run())

@@ -33,11 +33,21 @@ from clawdbot_litellm.request import RequestWarning
 PNG = Path(__file__).parent / "fixtures" / "dot.png"
 
 MODELS = [
-    {"id": "gpt-4", "name": "GPT-4", "contextWindow": 128000, "maxTokens": 8192,
-     "cost": {"input": 30, "output": 60}},
+    {
+        "id": "gpt-4",
+        "name": "GPT-4",
+        "contextWindow": 128000,
+        "maxTokens": 8192,
+        "cost": {"input": 30, "output": 60},
+    },
     {"id": "claude-3-opus", "name": "Claude Opus", "contextWindow": 200000, "maxTokens": 4096},
-    {"id": "o3-mini", "name": "o3-mini", "reasoning": True, "contextWindow": 200000,
-     "maxTokens": 100000},
+    {
+        "id": "o3-mini",
+        "name": "o3-mini",
+        "reasoning": True,
+        "contextWindow": 200000,
+        "maxTokens": 100000,
+    },
     {"id": "gpt-4o", "name": "GPT-4o", "input": ["text", "image"], "contextWindow": 128000},
     {"id": "openai/gpt-4o-mini", "name": "4o mini", "contextWindow": 128000},
     {"id": "rate-limited", "name": "Rate limited"},
@@ -83,7 +93,8 @@ def test_chat_returns_text_usage_and_cost(client: Client) -> None:
     assert result.ref == "litellm/gpt-4"
     assert result.text == "Hello from the gpt-4 mock."
     assert result.finish_reason == "stop"
-    assert result.usage is not None and result.usage.prompt_tokens > 0
+    assert result.usage is not None
+    assert result.usage.prompt_tokens > 0
     expected = (result.usage.prompt_tokens * 30 + result.usage.completion_tokens * 60) / 1e6
     assert result.cost == pytest.approx(expected)
 
@@ -94,7 +105,8 @@ def test_stream_yields_deltas_then_usage(client: Client) -> None:
     assert len(pieces) > 1
     assert "".join(pieces) == "Hello from the claude-3-opus mock."
     assert stream.result.finish_reason == "stop"
-    assert stream.result.usage is not None and stream.result.usage.completion_tokens > 0
+    assert stream.result.usage is not None
+    assert stream.result.usage.completion_tokens > 0
 
 
 def test_model_id_with_a_slash_is_sent_whole(client: Client) -> None:
@@ -115,10 +127,8 @@ def test_reasoning_effort_is_withheld_from_gpt4_which_would_reject_it(client: Cl
 
 
 def test_the_proxy_really_rejects_reasoning_effort_for_gpt4(proxy_endpoint: ProxyEndpoint) -> None:
-    raw = openai.OpenAI(
-        base_url=proxy_endpoint.v1, api_key=proxy_endpoint.api_key, max_retries=0
-    )
-    with pytest.raises(openai.BadRequestError, match="UnsupportedParamsError|reasoning_effort"):
+    raw = openai.OpenAI(base_url=proxy_endpoint.v1, api_key=proxy_endpoint.api_key, max_retries=0)
+    with pytest.raises(openai.BadRequestError, match=r"UnsupportedParamsError|reasoning_effort"):
         raw.chat.completions.create(
             model="gpt-4", messages=[{"role": "user", "content": "hi"}], reasoning_effort="high"
         )
@@ -142,8 +152,9 @@ def test_wrong_key_is_one_clear_error(tmp_path: Path, proxy_endpoint: ProxyEndpo
 
 def test_missing_key_is_the_same_clear_error(tmp_path: Path, proxy_endpoint: ProxyEndpoint) -> None:
     config = make_config(tmp_path, proxy_endpoint, key=None)
-    with Client(config, max_retries=0) as client, pytest.raises(
-        AuthenticationError, match="no API key was sent"
+    with (
+        Client(config, max_retries=0) as client,
+        pytest.raises(AuthenticationError, match="no API key was sent"),
     ):
         client.chat("hi")
 
@@ -153,7 +164,8 @@ def test_model_not_on_the_proxy_lists_what_it_serves(client: Client) -> None:
         client.chat("hi", model="not-on-the-proxy", fallbacks=False)
     message = str(caught.value)
     assert "does not serve model 'not-on-the-proxy'" in message
-    assert "gpt-4" in message and "claude-3-opus" in message
+    assert "gpt-4" in message
+    assert "claude-3-opus" in message
 
 
 @pytest.mark.parametrize(
@@ -181,9 +193,12 @@ def test_stream_error_model_raises_a_proxy_error(client: Client) -> None:
 def test_stream_that_breaks_off_raises_instead_of_looking_complete(client: Client) -> None:
     stream = client.stream("hi", model="stream-cutoff", fallbacks=False)
     received: list[str] = []
+
+    def read() -> None:
+        received.extend(event.text for event in stream)
+
     with pytest.raises(StreamInterruptedError):
-        for event in stream:
-            received.append(event.text)
+        read()
     assert "".join(received) != "This answer is cut off after two chunks."
 
 
@@ -215,8 +230,9 @@ def test_all_models_failed_lists_each(tmp_path: Path, proxy_endpoint: ProxyEndpo
 def test_non_retryable_error_does_not_fall_back(
     tmp_path: Path, proxy_endpoint: ProxyEndpoint
 ) -> None:
-    config = make_config(tmp_path, proxy_endpoint, key="sk-wrong-key-for-tests",
-                         fallbacks=["litellm/claude-3-opus"])
+    config = make_config(
+        tmp_path, proxy_endpoint, key="sk-wrong-key-for-tests", fallbacks=["litellm/claude-3-opus"]
+    )
     with Client(config, max_retries=0) as client, pytest.raises(AuthenticationError):
         client.chat("hi")
 
@@ -265,9 +281,7 @@ def test_discovery_with_a_wrong_key(proxy_endpoint: ProxyEndpoint) -> None:
         discover_models(proxy_endpoint.base_url, "sk-wrong-key-for-tests")
 
 
-def test_unreachable_proxy_names_the_url_and_the_fix(
-    tmp_path: Path, loopback_allowed: Any
-) -> None:
+def test_unreachable_proxy_names_the_url_and_the_fix(tmp_path: Path, loopback_allowed: Any) -> None:
     import socket
 
     with socket.socket() as probe:  # a port nobody listens on

@@ -92,7 +92,9 @@ def test_unknown_reasoning_effort_is_refused() -> None:
 def test_system_prompt_role(fields: dict[str, Any], role: str) -> None:
     kwargs = build(model(**fields), system="be brief")
     assert kwargs["messages"][0] == {"role": role, "content": "be brief"}
-    given = build(model(**fields), [{"role": "system", "content": "x"}, {"role": "user", "content": "y"}])
+    given = build(
+        model(**fields), [{"role": "system", "content": "x"}, {"role": "user", "content": "y"}]
+    )
     assert given["messages"][0]["role"] == role
 
 
@@ -123,7 +125,11 @@ def test_images_become_parts_urls_data_urls_and_files(tmp_path: Path) -> None:
     png = tmp_path / "dot.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n")
     vision = model(input=["text", "image"])
-    kwargs = build(vision, "what is this?", images=["https://x.invalid/a.png", "data:image/gif;base64,R0=", png])
+    kwargs = build(
+        vision,
+        "what is this?",
+        images=["https://x.invalid/a.png", "data:image/gif;base64,R0=", png],
+    )
     content = kwargs["messages"][-1]["content"]
     assert content[0] == {"type": "text", "text": "what is this?"}
     urls = [part["image_url"]["url"] for part in content[1:]]
