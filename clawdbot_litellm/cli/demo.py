@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -166,4 +167,4 @@ def demo(prompt: str) -> None:
         "`clawdbot-litellm onboard --auth-choice litellm-api-key`, then `clawdbot-litellm doctor`."
     )
     if not healthy:
-        raise click.exceptions.Exit(1)
+        sys.exit(1)

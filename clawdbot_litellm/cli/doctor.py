@@ -6,6 +6,7 @@ The checks themselves live in the library so a host can run them; this module on
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import click
@@ -83,4 +84,4 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
             checks = run_checks(explicit, timeout=timeout)
         passed = print_checks(checks)
     if not passed:
-        ctx.exit(1)
+        sys.exit(1)  # not ctx.exit: run_main's non-standalone click would return the code
