@@ -1,0 +1,210 @@
+"""``clawdbot-litellm doctor``: one line per check, a fix on each failure, stable JSON, exit codes.
+
+CliRunner through ``main``; the proxy cases run on cassettes recorded from the real proxy
+(``--live`` sends them to it). The checks themselves are tested in ``tests/test_doctor.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from vcr_support import ProxyEndpoint
+
+from clawdbot_litellm.cli import main
+from clawdbot_litellm.cli.doctor import check_line
+from clawdbot_litellm.doctor import Check
+
+
+class _Main(click.Command):
+    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
+
+    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
+        return main(list(args or []))
+
+
+def run(args: Sequence[str]) -> Result:
+    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args))
+
+
+def write(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def config_for(base_url: str, models: list[dict[str, Any]]) -> dict[str, Any]:
+    provider = {"baseUrl": base_url, "apiKey": "${LITELLM_API_KEY}", "models": models}
+    return {"models": {"providers": {"litellm": provider}}}
+
+
+GPT4 = {"id": "gpt-4", "name": "GPT-4", "contextWindow": 128000}
+BROKEN = '{ models: { mode: "merge" }\n  oops }\n'
+
+
+def test_every_check_passes_against_a_healthy_proxy(
+    tmp_path: Path, proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4]))
+    result = run(["--config", str(config), "doctor"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == [
+        "ok    config file",
+        "ok    config syntax",
+        "ok    env references",
+        "ok    config schema",
+        "ok    base URL",
+        "ok    proxy reachable",
+        "ok    API key",
+        "ok    model litellm/gpt-4",
+        "ok    context window litellm/gpt-4",
+    ]
+    assert lines[-1] == "All 9 checks passed."
+    assert lines[0] == f"ok    config file: {config} (the path given)"
+    assert result.stderr == "Checking the config and the proxy...\n"
+    assert proxy_endpoint.api_key not in result.output
+
+
+def test_a_failure_says_what_to_do_and_exits_1(
+    tmp_path: Path, proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "sk-wrong-key-0123456789"
+    monkeypatch.setenv("LITELLM_API_KEY", wrong)
+    config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4]))
+    result = run(["--config", str(config), "doctor"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[6].startswith("FAIL  API key: The proxy at ")
+    assert lines[6].endswith(
+        "; fix: set LITELLM_API_KEY (or models.providers.litellm.apiKey) to a key the proxy accepts"
+    )
+    assert lines[-1] == "1 check failed; fix the first one first."
+    assert wrong not in result.output
+    assert "sk-…6789" in result.stdout
+
+
+def test_skipped_checks_are_counted_and_the_config_path_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "c.json5"
+    config.write_text(BROKEN)
+    monkeypatch.setenv("CLAWDBOT_CONFIG_PATH", str(config))
+    result = run(["doctor"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"ok    config file: {config} (from $CLAWDBOT_CONFIG_PATH)"
+    assert lines[1].startswith(f"FAIL  config syntax: {config}:2:3: invalid JSON5")
+    assert lines[1].endswith("; fix: edit the file, then run `clawdbot-litellm config validate`")
+    assert lines[2] == "skip  env references: the config cannot be read"
+    assert lines[-1] == "1 check failed (5 skipped); fix the first one first."
+
+
+def test_json_is_stable_and_exits_1_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path / "c.json", config_for("http://localhost:4000", [GPT4]))
+    monkeypatch.setenv("TOKEN_NOT_SHOWN", "unused")
+    result = run(["--config", str(config), "doctor", "--json"])  # no key: nothing is sent
+    assert result.exit_code == 1
+    assert result.stderr == ""  # no spinner: stdout is the JSON alone
+    data = json.loads(result.stdout)
+    assert list(data) == ["ok", "config", "checks"]
+    assert data["ok"] is False
+    assert data["config"] == str(config)
+    assert [c["name"] for c in data["checks"]] == [
+        "config file",
+        "config syntax",
+        "env references",
+        "config schema",
+        "base URL",
+        "proxy reachable",
+        "API key",
+    ]
+    env = data["checks"][2]
+    assert env == {
+        "name": "env references",
+        "status": "fail",
+        "ok": False,
+        "detail": "unset or empty: LITELLM_API_KEY (at models.providers.litellm.apiKey)",
+        "fix": "export LITELLM_API_KEY, or set it in the config's env block "
+        '(env: { LITELLM_API_KEY: "..." })',
+    }
+    assert data["checks"][5]["status"] == "skip"
+    assert data["checks"][5]["ok"] is None
+
+
+def test_json_of_a_healthy_setup_exits_0(
+    tmp_path: Path, proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4]))
+    result = run(["--config", str(config), "doctor", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert {c["status"] for c in data["checks"]} == {"ok"}
+    assert proxy_endpoint.api_key not in result.stdout
+
+
+def test_check_lines() -> None:
+    def line(check: Check) -> str:
+        return click.unstyle(check_line(check))
+
+    assert line(Check("a", True, "fine", "unused")) == "ok    a: fine"
+    assert line(Check("b", None, "why")) == "skip  b: why"
+    assert line(Check("c", False, "broken", "mend it")) == "FAIL  c: broken; fix: mend it"
+    assert check_line(Check("c", False, "broken")) != line(Check("c", False, "broken"))
+
+
+def test_help_and_a_broken_config_do_not_import_openai(tmp_path: Path) -> None:
+    config = tmp_path / "c.json"
+    config.write_text(BROKEN)
+    code = (
+        "import sys\n"
+        "from clawdbot_litellm.cli import main\n"
+        "for args in (['doctor', '--help'], ['--config', sys.argv[1], 'doctor']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as done:\n"
+        "        print('exit', done.code, file=sys.stderr)\n"
+        "print('openai' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert "--json" in done.stdout
+    assert "FAIL  config syntax" in done.stdout
+    assert done.stderr.strip().splitlines()[-3:] == [
+        "Checking the config and the proxy...",
+        "exit 1",
+        "False",
+    ]
+
+
+@pytest.mark.live
+def test_doctor_against_the_live_proxy(
+    tmp_path: Path, litellm_proxy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", litellm_proxy.api_key)
+    models = [GPT4, {"id": "missing-model", "name": "Missing", "contextWindow": 128000}]
+    config = write(tmp_path / "c.json", config_for(litellm_proxy.base_url, models))
+    result = run(["--config", str(config), "doctor"])
+    assert result.exit_code == 1
+    assert "ok    proxy reachable" in result.stdout
+    assert "FAIL  model litellm/missing-model: configured but not served" in result.stdout
+    assert "skip  context window litellm/missing-model" in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 check failed (1 skipped); fix the first one first."
