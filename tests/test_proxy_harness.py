@@ -36,6 +36,7 @@ from vcr_support import (
     CASSETTES_DIR,
     REPLAY_ENDPOINT,
     TEST_API_KEY,
+    ClientRetriedError,
     Mode,
     NetworkBlockedError,
     NetworkGuard,
@@ -247,6 +248,17 @@ def test_changed_request_body_fails_the_replay() -> None:
     assert "recorded but never requested: POST /v1/chat/completions" in message
 
 
+def test_a_retrying_client_is_refused() -> None:
+    with (
+        recording(_smoke("test_error_models[rate-limited]"), Mode.REPLAY),
+        openai.OpenAI(base_url=REPLAY_ENDPOINT.v1, api_key="k", max_retries=1) as client,
+        pytest.raises(
+            ClientRetriedError, match=r"retried POST /v1/chat/completions.*max_retries=0"
+        ),
+    ):
+        client.chat.completions.create(model="rate-limited", messages=HELLO)
+
+
 def test_missing_cassette_says_how_to_record() -> None:
     missing = CASSETTES_DIR / "proxy_smoke" / "no_such_test.json"
     with (
@@ -441,7 +453,10 @@ def test_loopback_allowed_opens_loopback_only(loopback_allowed: NetworkGuard) ->
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # Refused (or unreachable without a loopback interface), but not blocked by the guard.
-    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port)):
+    with (
+        pytest.raises(OSError, match=r"refused|unreachable"),
+        socket.create_connection(("127.0.0.1", port)),
+    ):
         pass
     assert loopback_allowed.blocked == []
     with socket.socket() as sock, pytest.raises(NetworkBlockedError):

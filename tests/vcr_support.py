@@ -17,7 +17,8 @@ without the ``test_`` prefix (``tests/test_client.py`` -> ``cassettes/client/``)
   request the test no longer sends, fails the test. No socket may be opened.
 - ``pytest --record-cassettes`` (re-record; needs ``CLAWDBOT_LITELLM_PROXY``): the real proxy is
   started, each cassette is deleted and recorded afresh (record mode ``all``), then checked for
-  secrets. Clients under test must use ``max_retries=0`` so a 429 or 500 is one interaction.
+  secrets. Clients under test must use ``max_retries=0`` so a 429 or 500 is one interaction
+  (an SDK retry under a cassette raises ``ClientRetriedError``, in replay too).
 - ``pytest --live``: cassette tests talk to the real proxy with VCR off, and ``live``-marked
   tests run too.
 
@@ -72,6 +73,7 @@ VARYING_HEADERS = frozenset(
     }
 )
 VARYING_HEADER_PREFIXES = ("x-litellm-key-", "x-stainless-")
+RETRY_HEADER = "x-stainless-retry-count"  # the OpenAI SDK counts its attempts here
 # Everything not listed here is dropped as noise; the secret and varying lists document intent
 # and are checked by assert_no_secrets.
 KEPT_REQUEST_HEADERS = frozenset({"content-type", "accept"})
@@ -128,12 +130,25 @@ def _keep_header(name: str, kept: frozenset[str]) -> bool:
     return lower in kept
 
 
+class ClientRetriedError(AssertionError):
+    """An OpenAI client retried under a cassette: recordings must hold exactly one attempt."""
+
+
 def scrub_request(request: Any) -> Any:
     """Drop every request header not allow-listed and point the URI at the placeholder host.
 
-    vcr hands this hook a copy; it also runs on live requests before matching, which is harmless
-    because matching ignores headers and host.
+    vcr hands this hook a copy; it also runs on every request before matching (harmless, matching
+    ignores headers and host), which is where an SDK retry is caught: a cassette recorded with
+    retries would hide the first error and replay differently.
     """
+    retry = next(
+        (value for name, value in request.headers.items() if name.lower() == RETRY_HEADER), "0"
+    )
+    if retry != "0":
+        raise ClientRetriedError(
+            f"the client retried {request.method} {urlsplit(request.uri).path} (attempt "
+            f"{int(retry) + 1}); build OpenAI clients in cassette tests with max_retries=0"
+        )
     request.headers = {
         name: value
         for name, value in request.headers.items()
