@@ -296,3 +296,33 @@ def test_unreachable_proxy_names_the_url_and_the_fix(tmp_path: Path, loopback_al
     message = str(caught.value)
     assert f"http://127.0.0.1:{port}/v1" in message
     assert "LITELLM_BASE_URL" in message
+
+
+@pytest.fixture(scope="module")
+def proxy_without_db() -> Any:
+    """A second real proxy: master key, no database, no custom auth (LiteLLM's odd answers)."""
+    from proxy.server import HERE, ProxyServer, find_proxy_executable
+
+    executable = find_proxy_executable()
+    if executable is None:
+        pytest.skip("needs CLAWDBOT_LITELLM_PROXY")
+    with ProxyServer(executable, config=HERE / "litellm_config_nodb.yaml") as server:
+        yield server
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(("key", "status"), [("sk-wrong-key-for-tests", 400), (None, 500)])
+def test_no_db_proxy_answers_become_the_key_rejected_error(
+    tmp_path: Path, proxy_without_db: Any, key: str | None, status: int
+) -> None:
+    endpoint = ProxyEndpoint(proxy_without_db.base_url, proxy_without_db.api_key)
+    config = make_config(tmp_path, endpoint, key=key)
+    with Client(config, max_retries=0) as client, pytest.raises(AuthenticationError) as caught:
+        client.chat("hi")
+    assert f"it answered {status}" in str(caught.value)
+    assert "rejected the API key" in str(caught.value)
+    cause = caught.value.__cause__
+    assert isinstance(cause, openai.APIStatusError)
+    assert cause.status_code == status
+    with Client(make_config(tmp_path, endpoint), max_retries=0) as client:
+        assert client.chat("hi").text == "Hello from the gpt-4 mock."
