@@ -334,8 +334,12 @@ def run_checks(
         why = f'no {DEFAULT_PROVIDER} provider (models.mode is "replace" without one)'
         return checks + [_skip(name, why) for name in proxy_steps]
 
-    checks.append(_base_url_check(resolved, provider, env))
     prefix = f"models.providers.{provider.name}."
+    unset_url = sorted({var for var, where in missing if where == f"{prefix}baseUrl"})
+    if unset_url:
+        checks.append(_skip("base URL", f"{', '.join(unset_url)} must be set first"))
+    else:
+        checks.append(_base_url_check(resolved, provider, env))
     unset = sorted({var for var, where in missing if where.startswith(prefix)})
     if unset:
         why = f"{', '.join(unset)} must be set first"

@@ -138,6 +138,14 @@ def test_missing_variables_are_named_never_their_neighbours_values(tmp_path: Pat
     assert "telegram-secret-value-1234" not in everything(checks)
 
 
+def test_an_unset_base_url_variable_skips_the_base_url_check(tmp_path: Path) -> None:
+    config = write(tmp_path / "c.json", litellm("${PROXY_URL}/", [GPT4]))
+    checks = run_checks(config, environ={"LITELLM_API_KEY": "sk-set-but-unused"})
+    assert statuses(checks)["base URL"] == "skip"
+    assert by_name(checks)["base URL"].detail == "PROXY_URL must be set first"
+    assert by_name(checks)["proxy reachable"].detail == "PROXY_URL must be set first"
+
+
 @pytest.mark.usefixtures("loopback_allowed")
 def test_references_say_where_each_variable_is_set_without_its_value(
     tmp_path: Path, closed_url: str
