@@ -1,0 +1,5 @@
+"""``python -m bench``: every benchmark, results in ``bench/results/``."""
+
+from bench.run_all import main
+
+main()

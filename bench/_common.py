@@ -1,0 +1,136 @@
+"""What every benchmark shares: alternating rounds, medians, the machine, the results file."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "results"
+PROXY_VENV = Path("/opt/venvs/litellm-proxy")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median and spread of one side's per-round measurements (seconds)."""
+
+    median: float
+    low: float
+    high: float
+    rounds: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def as_dict(self, per: int = 1) -> dict[str, float | int]:
+        """Seconds per round, and per item when ``per`` items ran in each round."""
+        out: dict[str, float | int] = {
+            "median_s": self.median,
+            "min_s": self.low,
+            "max_s": self.high,
+            "rounds": self.rounds,
+        }
+        if per > 1:
+            out["median_per_item_us"] = self.median / per * 1e6
+        return out
+
+
+def rotated(names: Sequence[str], round_index: int) -> list[str]:
+    """The order of the sides in one round: A B, then B A, ... so drift hits each side alike."""
+    shift = round_index % len(names)
+    return [*names[shift:], *names[:shift]]
+
+
+def alternate(cases: Mapping[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Run every case once per round in rotating order; each case returns what it measured."""
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    for index in range(rounds):
+        for name in rotated(list(cases), index):
+            gc.collect()
+            results[name].append(cases[name]())
+    return results
+
+
+def ratio(results: Mapping[str, Sequence[float]], top: str, bottom: str) -> float:
+    """Ratio of medians, and the figure each target is judged on."""
+    return statistics.median(results[top]) / statistics.median(results[bottom])
+
+
+def paired_ratio(results: Mapping[str, Sequence[float]], top: str, bottom: str) -> float:
+    """Median of the per-round ratios: robust when the machine's speed drifts between rounds."""
+    return statistics.median(a / b for a, b in zip(results[top], results[bottom], strict=True))
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "packages": {
+            name: _version(name)
+            for name in ("clawdbot-litellm", "openai", "httpx2", "pydantic", "pyjson5", "click")
+        },
+    }
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def command_line() -> str:
+    """How this run was started, as a person would type it."""
+    script = sys.argv[0]
+    if script.endswith("__main__.py"):
+        script = "-m bench"
+    elif Path(script).is_absolute():
+        script = str(Path(script).relative_to(REPO)) if REPO in Path(script).parents else script
+    return " ".join(["python", script, *sys.argv[1:]])
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def fmt_us(seconds: float) -> str:
+    return f"{seconds * 1e6:.0f} µs"

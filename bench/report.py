@@ -1,0 +1,201 @@
+"""The results as the Markdown table that ``bench/README.md`` shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def _ok(flag: bool | None) -> str:
+    if flag is None:
+        return "-"
+    return "pass" if flag else "**over target**"
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _ratio(item: dict[str, Any]) -> str:
+    return f"{item['ratio']:.3f} (paired {item['paired_ratio']:.3f})"
+
+
+def _per_request(side: dict[str, Any], item: dict[str, Any]) -> float:
+    per_round = item["requests_per_side"] / side["rounds"]
+    return float(side["median_s"]) / per_round
+
+
+def _overhead_rows(data: dict[str, Any]) -> list[str]:
+    rows = []
+    for mode in ("sync", "async"):
+        for kind in ("chat", "stream"):
+            item = data[mode][kind]
+            label = "non-streaming" if kind == "chat" else "streaming"
+            rows.append(
+                _row(
+                    1,
+                    f"Adapter overhead, {mode} {label} ({item['requests_per_side']:,} requests, "
+                    "mock transport)",
+                    "CPU per request",
+                    _us(_per_request(item["adapter"], item)),
+                    _us(_per_request(item["raw"], item)),
+                    _ratio(item),
+                    f"≤ {item['target']}",
+                    _ok(item["ok"]),
+                )
+            )
+    return rows
+
+
+def _proxy_rows(data: dict[str, Any]) -> list[str]:
+    rows = []
+    for kind in ("chat", "stream"):
+        item = data[kind]
+        label = "non-streaming" if kind == "chat" else "streaming"
+        rows.append(
+            _row(
+                2,
+                f"Real LiteLLM proxy, {label} ({item['requests_per_side']:,} requests)",
+                "wall per request",
+                _ms(_per_request(item["adapter"], item)),
+                _ms(_per_request(item["raw"], item)),
+                _ratio(item),
+                f"≤ {item['target']}",
+                _ok(item["ok"]),
+            )
+        )
+    return rows
+
+
+def _startup_rows(data: dict[str, Any]) -> list[str]:
+    commands = data["commands"]
+    openai_s = commands["python -c 'import openai'"]["median_s"]
+    base_s = commands["python -c pass"]["median_s"]
+    rows = []
+    for name, item in commands.items():
+        if "ratio_to_import_openai" not in item:
+            continue
+        note = "imports openai!" if item["imports_openai"] else "no openai import"
+        rows.append(
+            _row(
+                3,
+                f"Start-up: `{name}` ({note})",
+                "wall, fresh process",
+                _ms(item["median_s"]),
+                f"`import openai` {_ms(openai_s)}; `pass` {_ms(base_s)}",
+                f"{item['ratio_to_import_openai']:.2f} "
+                f"(net {item['net_ratio_to_import_openai']:.2f})",
+                f"≤ {item['target']}",
+                _ok(item["ok"]),
+            )
+        )
+    return rows
+
+
+def _scale_rows(data: dict[str, Any]) -> list[str]:
+    rows = []
+    growth = {g["to"]: g for g in data["growth"]}
+    target = data["target"]
+    for size in data["sizes"]:
+        n = size["models"]
+        step = growth.get(n)
+        grew = (
+            f"{TIMES}{step['time_ratio']:.1f} time, {TIMES}{step['memory_ratio']:.1f} memory "
+            f"for {TIMES}10 models"
+            if step
+            else "-"
+        )
+        judged = target["models"] == n
+        limit = f"≤ {target['max_s'] * 1000:.0f} ms" if judged else "linear"
+        verdict = size["wall_median_s"] <= target["max_s"] if judged else data["linear"]
+        rows.append(
+            _row(
+                4,
+                f"Config scale: {n:,} models ({size['file_kib']:,.0f} KiB)",
+                "load + validate + resolve; peak memory",
+                f"{_ms(size['wall_median_s'])}; {size['tracemalloc_peak_kib'] / 1024:,.1f} MiB",
+                grew,
+                f"{size['per_model_us']:.0f} µs/model",
+                limit,
+                _ok(verdict),
+            )
+        )
+    return rows
+
+
+def _concurrency_rows(data: dict[str, Any]) -> list[str]:
+    def side(s: dict[str, Any]) -> str:
+        return (
+            f"{s['throughput_rps']:.1f} req/s; {s['errors']} errors; "
+            f"{s['peak_connections']} / {s['connections_after']}"
+        )
+
+    return [
+        _row(
+            5,
+            f"{data['concurrency']:,} concurrent async streams, one shared client, real proxy",
+            "throughput; errors; peak / idle connections",
+            side(data["adapter"]),
+            side(data["raw"]),
+            f"{data['throughput_ratio']:.3f}",
+            f"≥ {data['target']}, 0 errors, ≤ pool max {data.get('pool_max_connections')}",
+            _ok(data["ok"]),
+        )
+    ]
+
+
+def _sdk_rows(data: dict[str, Any]) -> list[str]:
+    labels = {
+        "import_s": "import (+ set-up), fresh process",
+        "first_request_s": "first request, fresh process",
+        "per_request_s": "per request, warm",
+    }
+    return [
+        _row(
+            6,
+            f"LiteLLM SDK vs ours: {label}",
+            "wall",
+            f"ours {_ms(data[key]['ours'])}",
+            f"LiteLLM {_ms(data[key]['litellm'])}",
+            f"{data['ratios'][key]:.2f} (LiteLLM / ours)",
+            "report",
+            "-",
+        )
+        for key, label in labels.items()
+    ]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    packages = m["packages"]
+    lines = [
+        f"Measured {results['date']} on {m['nproc']} {TIMES} {m['cpu']}, "
+        f"{m['implementation']} {m['python']}, {m['platform']}; openai {packages['openai']}, "
+        f"httpx2 {packages['httpx2']}, pydantic {packages['pydantic']}.",
+        f"Command: `{results['command']}` ({results.get('total_seconds', '?')} s). "
+        f"Load average at start {results['load_at_start']}, at end {results['load_at_end']}.",
+        "",
+        _row("#", "Benchmark", "Measure", "Ours", "Baseline", "Ratio", "Target", "Verdict"),
+        _row(*["---"] * 8),
+    ]
+    builders = {
+        "overhead": _overhead_rows,
+        "proxy_overhead": _proxy_rows,
+        "startup": _startup_rows,
+        "config_scale": _scale_rows,
+        "concurrency": _concurrency_rows,
+        "sdk": _sdk_rows,
+    }
+    for name, build in builders.items():
+        if name in results:
+            lines.extend(build(results[name]))
+    return "\n".join(lines) + "\n"

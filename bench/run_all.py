@@ -1,0 +1,118 @@
+"""Run every benchmark of issue 6 and write ``bench/results/latest.{json,md}`` and the plot.
+
+    python -m bench              # everything, about 6-8 minutes on two cores
+    python -m bench --quick      # small counts: checks the scripts work (about a minute)
+    python -m bench --only overhead,startup
+
+The live items (2, 5, 6) start one real LiteLLM proxy (``CLAWDBOT_LITELLM_PROXY`` or the proxy
+virtualenv) through the package's launcher and stop it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # `python bench/run_all.py` as well as `python -m bench`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "bench"
+
+from bench import concurrency, config_scale, overhead, proxy_overhead, sdk, startup
+from bench._common import RESULTS, command_line, load_average, machine, now, write_json
+from bench._proxy import bench_proxy
+from bench.report import markdown
+
+ITEMS = ("overhead", "startup", "config_scale", "proxy_overhead", "concurrency", "sdk")
+LIVE = frozenset({"proxy_overhead", "concurrency", "sdk"})
+
+FULL: dict[str, dict[str, int]] = {
+    "overhead": {"chat_n": 5000, "stream_n": 2000, "rounds": 10},
+    "startup": {"rounds": 15},
+    "config_scale": {"rounds": 7},
+    "proxy_overhead": {"requests": 500, "rounds": 10},
+    "concurrency": {"concurrency": 1000, "rounds": 2},
+    "sdk": {"cold_rounds": 5, "requests": 300, "rounds": 10},
+}
+QUICK: dict[str, dict[str, int]] = {
+    "overhead": {"chat_n": 500, "stream_n": 200, "rounds": 4},
+    "startup": {"rounds": 3},
+    "config_scale": {"rounds": 2},
+    "proxy_overhead": {"requests": 40, "rounds": 4},
+    "concurrency": {"concurrency": 100, "rounds": 1},
+    "sdk": {"cold_rounds": 1, "requests": 20, "rounds": 2},
+}
+
+
+def run(selected: list[str], quick: bool, out: Path) -> dict[str, Any]:
+    settings = QUICK if quick else FULL
+    results: dict[str, Any] = {
+        "date": now(),
+        "command": command_line(),
+        "quick": quick,
+        "machine": machine(),
+        "load_at_start": load_average(),
+        "settings": {name: settings[name] for name in selected},
+        "seconds": {},
+    }
+    plot = out / "config_scale.png"
+    local = {
+        "overhead": lambda: overhead.run(**settings["overhead"]),
+        "startup": lambda: startup.run(**settings["startup"]),
+        "config_scale": lambda: config_scale.run(**settings["config_scale"], plot=plot),
+    }
+    for name in [n for n in selected if n in local]:
+        results[name] = _timed(name, local[name], results)
+    live = [n for n in selected if n in LIVE]
+    if live:
+        with bench_proxy() as proxy:
+            runners = {
+                "proxy_overhead": lambda: proxy_overhead.measure(
+                    proxy.base_url, **settings["proxy_overhead"]
+                ),
+                "concurrency": lambda: concurrency.measure(
+                    proxy.base_url, **settings["concurrency"]
+                ),
+                "sdk": lambda: sdk.measure(proxy.base_url, **settings["sdk"]),
+            }
+            for name in live:
+                results[name] = _timed(name, runners[name], results)
+    results["load_at_end"] = load_average()
+    return results
+
+
+def _timed(name: str, job: Any, results: dict[str, Any]) -> Any:
+    print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    value = job()
+    results["seconds"][name] = round(time.perf_counter() - start, 1)
+    print(f"[bench] {name} done in {results['seconds'][name]} s", file=sys.stderr, flush=True)
+    return value
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small counts, to check the scripts")
+    parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ITEMS)}")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    args = parser.parse_args(argv)
+    selected = [n.strip() for n in args.only.split(",") if n.strip()] or list(ITEMS)
+    unknown = sorted(set(selected) - set(ITEMS))
+    if unknown:
+        parser.error(f"unknown item(s) {', '.join(unknown)}; choose from {', '.join(ITEMS)}")
+    started = time.perf_counter()
+    results = run(selected, args.quick, args.out)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    name = "quick" if args.quick else "latest"
+    write_json(args.out / f"{name}.json", results)
+    table = markdown(results)
+    (args.out / f"{name}.md").write_text(table, encoding="utf-8")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
