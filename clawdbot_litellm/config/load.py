@@ -7,8 +7,10 @@ file it came from (an *origin tree* shaped like the value) so ``doctor`` can say
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,8 +122,46 @@ def parse_json5(text: str, file: str) -> Any:
         raise ConfigSyntaxError(file, line, column, _describe(message)) from None
 
 
+def _unreadable(path: Path, error: OSError) -> ConfigFileError:
+    """An OS error reading ``path`` as one line that says what to do about it."""
+    if isinstance(error, PermissionError):
+        return ConfigFileError(
+            f"{path} cannot be read (permission denied); fix its permissions (chmod 600)"
+        )
+    if error.errno == errno.ENOENT and path.is_symlink():
+        return ConfigFileError(
+            f"{path} is a symlink to {os.readlink(path)}, which does not exist; fix the link "
+            "or point --config or CLAWDBOT_CONFIG_PATH at an existing file"
+        )
+    reason = error.strerror or str(error)
+    if error.errno == errno.ELOOP:
+        fix = "it is a symlink loop; fix the links or point --config at a file"
+    elif error.errno == errno.ENOTDIR:
+        fix = "part of the path is a file, not a directory; fix the path"
+    else:
+        fix = "check the path and its permissions"
+    return ConfigFileError(f"{path} cannot be read: {reason}; {fix}")
+
+
 def read_text(path: Path) -> str:
-    """Read a config file as UTF-8, turning OS errors into a message that says what to do."""
+    """Read a config file as UTF-8, turning OS errors into a message that says what to do.
+
+    Only regular files are read: a FIFO would block forever and a device may never end.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    if stat.S_ISDIR(mode):
+        raise ConfigFileError(
+            f"{path} is a directory, not a config file; point --config or "
+            "CLAWDBOT_CONFIG_PATH at a file"
+        )
+    if not stat.S_ISREG(mode):
+        raise ConfigFileError(
+            f"{path} is not a regular file (a FIFO, socket or device); point --config or "
+            "CLAWDBOT_CONFIG_PATH at a JSON5 file"
+        )
     try:
         data = path.read_bytes()
     except IsADirectoryError:
@@ -129,12 +169,8 @@ def read_text(path: Path) -> str:
             f"{path} is a directory, not a config file; point --config or "
             "CLAWDBOT_CONFIG_PATH at a file"
         ) from None
-    except PermissionError:
-        raise ConfigFileError(
-            f"{path} cannot be read (permission denied); fix its permissions (chmod 600)"
-        ) from None
     except OSError as error:
-        raise ConfigFileError(f"{path} cannot be read: {error.strerror or error}") from None
+        raise _unreadable(path, error) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -238,7 +274,12 @@ def _load_include(
             f"(at {path}); flatten the includes"
         )
     if not path.is_file():
-        what = "a directory" if path.is_dir() else "a missing file"
+        if path.is_dir():
+            what = "a directory"
+        elif path.exists():
+            what = "something that is not a regular file"
+        else:
+            what = "a missing file"
         raise ConfigFileError(
             f'{including}: $include "{target}" at {config_path or "<root>"} names {what} '
             f"({path}); fix the path (relative to {including.parent})"
