@@ -77,7 +77,7 @@ def _bad_index(text: str) -> int:
     return high - 1
 
 
-def _describe(message: str) -> str:
+def describe_json5_error(message: str) -> str:
     """pyjson5's ``Expected b'comma' or U+007d, found U+0062`` in words a person reads."""
 
     def name(match: re.Match[str]) -> str:
@@ -90,6 +90,9 @@ def _describe(message: str) -> str:
         detail = "unexpected " + detail[len("Stray ") :]
     elif detail.startswith("Extra data "):
         detail = f"unexpected {detail[len('Extra data ') :]} after the end of the value"
+    elif detail == "Unclosed number":
+        # pyjson5 says so for "1e", "-" and for numbers a float cannot hold ("1e400").
+        detail = "number starting here is malformed or too large"
     elif detail.startswith("Unclosed "):
         detail = f"{detail[len('Unclosed ') :]} starting here is never closed"
     return detail[:1].lower() + detail[1:]
@@ -119,7 +122,7 @@ def parse_json5(text: str, file: str) -> Any:
         else:
             index = _bad_index(text)
         line, column = _line_col(text, index)
-        raise ConfigSyntaxError(file, line, column, _describe(message)) from None
+        raise ConfigSyntaxError(file, line, column, describe_json5_error(message)) from None
 
 
 def _unreadable(path: Path, error: OSError) -> ConfigFileError:

@@ -13,6 +13,7 @@ from typing import Any
 import pyjson5
 
 from ..errors import ConfigError, ConfigPathError, ConfigPathNotFoundError
+from .load import describe_json5_error
 
 Segment = str | int
 _SPECIAL = frozenset(".[]\\")
@@ -251,7 +252,7 @@ def parse_value(text: str, *, strict_json: bool = False, secret: bool = False) -
     except pyjson5.Json5Exception as error:
         if not strict_json:
             return text
-        detail = str(error.args[0]) if error.args else str(error)
+        detail = describe_json5_error(str(error.args[0]) if error.args else str(error))
         raise ConfigError(
             f"Invalid JSON5 value {shown} ({detail}). Fix the value, or drop --json to store "
             "it as a plain string"
