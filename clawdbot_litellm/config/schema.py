@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
 
 from ..errors import ConfigValidationError, Problem
 
@@ -28,7 +29,7 @@ Api = Literal[
 InputKind = Literal["text", "image"]
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 PositiveInt = Annotated[int, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 DEFAULT_CONTEXT_WINDOW = 200_000
 DEFAULT_MAX_TOKENS = 8192
@@ -242,9 +243,24 @@ def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
         path = _location(loc)
         if prefix:
             path = f"{prefix}.{path}" if path != "<root>" else prefix
-        message = _TYPE_MESSAGES.get(item["type"], item["msg"]).removeprefix("Value error, ")
-        problems.append(Problem(path, message))
+        problems.append(Problem(path, _message(item)))
     return problems
+
+
+def _message(item: ErrorDetails) -> str:
+    """pydantic's "Input should be ..." as what the value must be, in the file's terms."""
+    kind, context = item["type"], item.get("ctx") or {}
+    if kind == "literal_error":
+        return f"must be {context['expected']}"
+    if kind == "greater_than":
+        return f"must be greater than {context['gt']:g}"
+    if kind == "greater_than_equal":
+        return f"must be {context['ge']:g} or more"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "finite_number":
+        return "must be a finite number (not Infinity or NaN)"
+    return _TYPE_MESSAGES.get(kind, item["msg"]).removeprefix("Value error, ")
 
 
 def validate_config(data: object, source: str) -> ClawdbotConfig:
