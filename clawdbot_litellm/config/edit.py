@@ -247,6 +247,23 @@ def _rotate_backups(file: Path, current: bytes) -> Path:
     return newest
 
 
+def _remove_stale_temps(file: Path) -> None:
+    """Delete the temp files a killed writer left beside ``file``.
+
+    Temp files are only made under the lock, so with the lock held every one of them is stale.
+    Only this file's own names (``.<name>.XXXXXXXX.tmp``, also for its backups) are touched.
+    """
+    own = re.compile(rf"\.{re.escape(file.name)}(?:\.bak(?:\.\d+)?)?\.[a-z0-9_]{{8}}\.tmp")
+    try:
+        names = os.listdir(file.parent)
+    except OSError:
+        return
+    for name in names:
+        if own.fullmatch(name):
+            with contextlib.suppress(OSError):
+                os.unlink(file.parent / name)
+
+
 def _write_private(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically: a 0600 temp file beside it, fsync, rename."""
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -302,6 +319,7 @@ def edit_config(
     file = Path(os.path.realpath(located)) if located.is_symlink() else located
     _make_dirs(file.parent)
     with _locked(file):
+        _remove_stale_temps(file)
         text, before, existed = read_raw(file)
         after = mutate(copy.deepcopy(before))
         resolved = _validate(file, before, after, env, implicit)
