@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .config.resolve import ConfigWarning, Provider, ResolvedConfig, Source, load_config
     from .config.schema import ModelDefinition
     from .discovery import DiscoveredModel, discover_models
+    from .doctor import Check, run_checks
     from .errors import (
         AllModelsFailedError,
         AuthenticationError,
@@ -78,6 +79,8 @@ _EXPORTS: dict[str, str] = {
     "load_config": "config.resolve",
     "ModelDefinition": "config.schema",
     "DiscoveredModel": "discovery",
+    "Check": "doctor",
+    "run_checks": "doctor",
     "discover_models": "discovery",
     "OnboardingAnswers": "onboarding",
     "onboard": "onboarding",
@@ -126,6 +129,7 @@ __all__ = [
     "BadRequestError",
     "ChatResult",
     "ChatStream",
+    "Check",
     "ClawdbotLiteLLMError",
     "Client",
     "ConfigError",
@@ -172,6 +176,7 @@ __all__ = [
     "load_config",
     "onboard",
     "parse_ref",
+    "run_checks",
     "set_config_value",
     "unset_config_value",
 ]

@@ -227,6 +227,8 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
     """Turn an ``openai`` exception into ours, written for a person; the original is chained."""
     provider = target.provider
     where = provider.api_base
+    # Discovery probes a provider rather than a model: name the provider alone then.
+    label = provider.name if target.ref.model == "*" else str(target.ref)
     key_hint = (
         "set LITELLM_API_KEY (or models.providers."
         f"{provider.name}.apiKey) to a key the proxy accepts"
@@ -234,12 +236,12 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
     mapped: ProxyError
     if isinstance(error, openai.APITimeoutError):
         mapped = ProxyTimeoutError(
-            f"{target.ref}: the proxy at {where} did not answer in time; raise the timeout "
+            f"{label}: the proxy at {where} did not answer in time; raise the timeout "
             f"({ENV_TIMEOUT}) or check the proxy's upstream"
         )
     elif isinstance(error, openai.APIConnectionError):
         mapped = ProxyUnreachableError(
-            f"Cannot reach the LiteLLM proxy at {where} for {target.ref}: "
+            f"Cannot reach the LiteLLM proxy at {where} for {label}: "
             f"{_scrub(str(error.__cause__ or error), provider.api_key)}. Start the proxy "
             "(litellm --config config.yaml) or point LITELLM_BASE_URL / "
             f"models.providers.{provider.name}.baseUrl at it"
@@ -275,35 +277,32 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
             or ("context window" in lowered and status == 400)
         ):
             raise ContextWindowError(
-                f"{target.ref}: the proxy says the request does not fit the model's context "
+                f"{label}: the proxy says the request does not fit the model's context "
                 f"window ({message}); shorten the prompt or lower max_tokens"
             ) from error
         elif status == 408:
             mapped = ProxyTimeoutError(
-                f"{target.ref}: the proxy at {where} timed out waiting for the model (408: "
-                f"{message})"
+                f"{label}: the proxy at {where} timed out waiting for the model (408: {message})"
             )
         elif status == 429:
             mapped = RateLimitError(
-                f"{target.ref}: rate limited by the proxy after retries (429: {message}); wait "
+                f"{label}: rate limited by the proxy after retries (429: {message}); wait "
                 "and retry, or configure fallbacks (agents.defaults.model.fallbacks)"
             )
         elif status >= 500:
-            mapped = ProxyServerError(
-                f"{target.ref}: the proxy at {where} failed ({status}: {message})"
-            )
+            mapped = ProxyServerError(f"{label}: the proxy at {where} failed ({status}: {message})")
         else:
             mapped = BadRequestError(
-                f"{target.ref}: the proxy refused the request ({status}: {message})"
+                f"{label}: the proxy refused the request ({status}: {message})"
             )
     elif isinstance(error, openai.APIError):
         mapped = StreamInterruptedError(
-            f"{target.ref}: the proxy reported an error mid-answer: "
+            f"{label}: the proxy reported an error mid-answer: "
             f"{_scrub(str(error.message), provider.api_key)}"
         )
     else:
         mapped = StreamInterruptedError(
-            f"{target.ref}: the connection to {where} broke off mid-answer "
+            f"{label}: the connection to {where} broke off mid-answer "
             f"({type(error).__name__}); retry the request"
         )
     mapped.__cause__ = error

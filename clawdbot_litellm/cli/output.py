@@ -24,10 +24,17 @@ def run_main(group: click.Group, args: list[str] | None) -> Any:
     """Run the group; our errors become ``Error: ...`` on stderr and exit 1, no traceback."""
     argv = list(sys.argv[1:] if args is None else args)
     try:
-        return group.main(args=argv, prog_name="clawdbot-litellm", standalone_mode=False)
+        status = group.main(args=argv, prog_name="clawdbot-litellm", standalone_mode=False)
+        if isinstance(status, int) and status != 0:
+            # Non-standalone click returns ctx.exit(n) instead of exiting: keep the status.
+            sys.exit(status)
+        return status
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_USER_ERROR)
+    except click.UsageError as error:
+        show_usage_error(error)
+        sys.exit(error.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
@@ -40,6 +47,19 @@ def run_main(group: click.Group, args: list[str] | None) -> Any:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+
+
+def show_usage_error(error: click.UsageError) -> None:
+    """Like click's, but ``Error: ...`` comes first: every failure's first line says what is wrong,
+    so a script or a person reading only that line gets the problem, not the usage."""
+    click.echo(f"Error: {error.format_message()}", err=True)
+    ctx = error.ctx
+    if ctx is None:
+        return
+    click.echo(ctx.get_usage(), err=True)
+    if ctx.command.get_help_option(ctx) is not None:
+        option = max(ctx.command.get_help_option_names(ctx), key=len)
+        click.echo(f"Try '{ctx.command_path} {option}' for help.", err=True)
 
 
 def fail(message: str) -> None:
