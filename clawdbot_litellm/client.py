@@ -44,6 +44,7 @@ ENV_MAX_RETRIES = "CLAWDBOT_LITELLM_MAX_RETRIES"
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MAX_RETRIES = 2
 SUPPORTED_API = "openai-completions"
+_MAX_CACHED_CHAINS = 256
 
 
 def client_settings(
@@ -137,8 +138,11 @@ def _usage(raw: Any) -> Usage | None:
 
 
 def _reasoning_of(part: Any) -> str:
+    # Dict lookups, not getattr: on a pydantic model a missing attribute raises inside
+    # ``__getattr__``, and this runs for every streamed chunk.
+    fields = getattr(part, "__dict__", None) or {}
     extra = getattr(part, "model_extra", None) or {}
-    value = getattr(part, "reasoning_content", None) or extra.get("reasoning_content")
+    value = fields.get("reasoning_content") or extra.get("reasoning_content")
     value = value or extra.get("reasoning")
     return value if isinstance(value, str) else ""
 
@@ -356,6 +360,7 @@ class _Base:
     ) -> None:
         self.config = config if config is not None else load_config(environ=environ)
         self.timeout, self.max_retries = client_settings(timeout, max_retries, environ)
+        self._chains: dict[tuple[str | None, bool], tuple[ResolvedConfig, list[ModelTarget]]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -391,9 +396,16 @@ class _Base:
         return prepared
 
     def _targets(self, model: str | None, fallbacks: bool) -> list[ModelTarget]:
-        if fallbacks:
-            return self.config.candidates(model)
-        return [self.config.resolve(model)]
+        # A resolved config never changes, so a ref is resolved once per config, not on every
+        # request; only refs that resolved are kept, and at most _MAX_CACHED_CHAINS of them.
+        cached = self._chains.get((model, fallbacks))
+        if cached is not None and cached[0] is self.config:
+            return cached[1]
+        targets = self.config.candidates(model) if fallbacks else [self.config.resolve(model)]
+        if len(self._chains) >= _MAX_CACHED_CHAINS:
+            self._chains.clear()
+        self._chains[(model, fallbacks)] = (self.config, targets)
+        return targets
 
 
 def _options(

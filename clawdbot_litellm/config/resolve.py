@@ -139,7 +139,9 @@ def _source(
         "file" if file is None or Path(file) == document.path.resolve() else "include"
     )
     detail = file or str(document.path)
-    names = [name for name, _ in references(raw_value)]
+    # Only a string can be written "via ${VAR}"; walking a whole models list to find out would
+    # cost as much as validating it.
+    names = [name for name, _ in references(raw_value)] if isinstance(raw_value, str) else []
     if names:
         detail += f" via ${{{names[0]}}}"
         if names[0] in from_block:
