@@ -25,12 +25,44 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("plugins", "plugins"),
 }
 
+# The first sentence of each command's help, so ``--help`` can list the commands without
+# importing them (they pull in the config engine and pydantic, ~100 ms of a ~150 ms start).
+# tests/cli/test_init.py checks these against the commands themselves.
+SUMMARIES: dict[str, str] = {
+    "chat": "Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout.",
+    "config": "Read and edit the Clawdbot config file (edits keep ${VAR} references and $include).",
+    "demo": "See the whole job work offline: a real LiteLLM proxy with mock models, a temporary "
+    "config, models list, a streamed chat and doctor.",
+    "doctor": "Check the config and the LiteLLM proxy, saying what to do about each failure.",
+    "models": "List the configured models and sync them with what the proxy serves.",
+    "onboard": "Add your LiteLLM proxy to the config as the `litellm` provider and make it the "
+    "default.",
+    "plugins": "List the providers in the clawdbot.providers entry-point group, then broken "
+    "plugins.",
+}
+
 
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Click's command list, taking each summary from ``SUMMARIES`` instead of an import."""
+        listed: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = (
+                click.Command(name, help=SUMMARIES[name])
+                if name in SUMMARIES
+                else self.get_command(ctx, name)
+            )
+            if command is not None and not command.hidden:
+                listed.append((name, command))
+        if listed:
+            limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in listed])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS:
