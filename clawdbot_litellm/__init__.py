@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         InvalidModelRefError,
         MissingEnvVarError,
         ModelNotServedError,
+        Problem,
         ProxyError,
         ProxyLaunchError,
         ProxyServerError,
@@ -91,35 +93,7 @@ _EXPORTS: dict[str, str] = {
     "ModelTarget": "refs",
     "parse_ref": "refs",
 }
-_ERRORS = [
-    "AllModelsFailedError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ClawdbotLiteLLMError",
-    "ConfigError",
-    "ConfigFileError",
-    "ConfigPathError",
-    "ConfigPathNotFoundError",
-    "ConfigSyntaxError",
-    "ConfigValidationError",
-    "ConfigWriteError",
-    "ContextWindowError",
-    "IncludeError",
-    "InvalidModelRefError",
-    "MissingEnvVarError",
-    "ModelNotServedError",
-    "ProxyError",
-    "ProxyLaunchError",
-    "ProxyServerError",
-    "ProxyTimeoutError",
-    "ProxyUnreachableError",
-    "RateLimitError",
-    "StreamInterruptedError",
-    "UnknownModelError",
-    "UnsupportedAPIError",
-    "UnsupportedInputError",
-]
-_EXPORTS.update(dict.fromkeys(_ERRORS, "errors"))
+_EXPORTS.update(dict.fromkeys(_errors.__all__, "errors"))
 
 __all__ = [
     "AllModelsFailedError",
@@ -151,6 +125,7 @@ __all__ = [
     "ModelRef",
     "ModelTarget",
     "OnboardingAnswers",
+    "Problem",
     "Provider",
     "ProviderPlugin",
     "ProxyError",

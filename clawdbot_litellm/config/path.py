@@ -13,7 +13,7 @@ from typing import Any
 import pyjson5
 
 from ..errors import ConfigError, ConfigPathError, ConfigPathNotFoundError
-from .load import describe_json5_error
+from .load import describe_json5_error, json_type
 
 Segment = str | int
 _SPECIAL = frozenset(".[]\\")
@@ -128,18 +128,6 @@ def _index(segment: Segment) -> int | None:
     return int(segment) if segment.isascii() and segment.isdigit() else None
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
 def get_at(data: Any, segments: Sequence[Segment]) -> Any:
     """The value at ``segments``; ``ConfigPathNotFoundError`` names the whole path if absent."""
     node = data
@@ -195,7 +183,7 @@ def _set(node: Any, segments: list[Segment], depth: int, value: Any) -> Any:
             copy_list[index] = _set(node[index], segments, depth + 1, value)
         return copy_list
     raise ConfigPathError(
-        f"Cannot set {format_path(segments)}: {here} is {_kind(node)}, not an object; "
+        f"Cannot set {format_path(segments)}: {here} is {json_type(node)}, not an object; "
         f"unset {here} first or choose another path"
     )
 
