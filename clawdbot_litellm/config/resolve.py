@@ -8,9 +8,11 @@ the configured ones.
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -427,6 +429,25 @@ def _provider(
     )
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a config is built (unless the host already has).
+
+    A load allocates a few hundred containers per model definition, and they all live until it
+    ends; every collection those allocations trigger walks all of them again, which made load
+    time grow faster than the file (10,000 models: 0.41 s with the collector, 0.28 s without).
+    Collecting mid-load frees nothing: reference counting already frees the temporaries.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -439,4 +460,5 @@ def load_config(
     ``LITELLM_*`` environment variables and their defaults.
     """
     env = os.environ if environ is None else environ
-    return resolve_document(load_document(config_path(path, env)), env, implicit)
+    with collector_paused():
+        return resolve_document(load_document(config_path(path, env)), env, implicit)

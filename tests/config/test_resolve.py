@@ -727,3 +727,47 @@ def test_load_document_and_resolve_document_compose(tmp_path: Path) -> None:
     config = resolve_document(load_document(path), {})
     assert config.path == path
     assert config.document.raw == providers_doc(litellm=litellm())
+
+
+# --- the garbage collector during a load (issue 6: load time linear in the model count) ----------
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_load_config_holds_the_collector_and_leaves_it_as_it_found_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled_before: bool
+) -> None:
+    import gc
+
+    import clawdbot_litellm.config.resolve as resolve_module
+
+    seen: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> ResolvedConfig:
+        seen.append(gc.isenabled())
+        return resolve_document(*args, **kwargs)
+
+    monkeypatch.setattr(resolve_module, "resolve_document", spy)
+    path = write_config(tmp_path, providers_doc(litellm=litellm()))
+    was = gc.isenabled()
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        config = load_config(path, environ={})
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False]
+    assert after is enabled_before
+    assert config.resolve("litellm/gpt-4").model.id == "gpt-4"
+
+
+def test_load_config_restores_the_collector_when_the_load_fails(tmp_path: Path) -> None:
+    import gc
+
+    path = tmp_path / "clawdbot.json"
+    path.write_text("{ models: ", encoding="utf-8")
+    assert gc.isenabled()
+    from clawdbot_litellm.errors import ConfigSyntaxError
+
+    with pytest.raises(ConfigSyntaxError):
+        load_config(path, environ={})
+    assert gc.isenabled()
