@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -506,19 +506,35 @@ class Client(_Base):
             )
         return self._clients[provider]
 
-    def _attempt(
-        self, model: str | None, fallbacks: bool, send: Callable[[ModelTarget], Any]
+    def _send(
+        self,
+        prompt: str | Sequence[Message],
+        options: ChatOptions,
+        model: str | None,
+        fallbacks: bool,
+        *,
+        stream: bool,
     ) -> Any:
+        """Try each candidate model in turn: the one place a sync request is sent."""
         targets = self._targets(model, fallbacks)
         failures: list[tuple[str, Exception]] = []
         for target in targets:
+            prepared = self._prepare(target, prompt, options, stream=stream)
             try:
-                return send(target)
+                try:
+                    response = self.openai_client(target.provider.name).chat.completions.create(
+                        **prepared.kwargs
+                    )
+                except openai.APIError as error:
+                    raise map_error(error, target) from error
             except ProxyError as error:
                 if isinstance(error, ModelNotServedError):
                     error = _served_hint(error, self._served(target))
                 failures.append((str(target.ref), error))
                 _fallback_or_raise(failures, len(targets))
+                continue
+            accumulator = _Accumulator(target, prepared)
+            return ChatStream(response, accumulator) if stream else accumulator.complete(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _served(self, target: ModelTarget) -> list[str]:
@@ -544,18 +560,7 @@ class Client(_Base):
     ) -> ChatResult:
         """One complete answer (no streaming); falls back on retryable errors."""
         options = _options(system, max_tokens, reasoning_effort, images, extra)
-
-        def send(target: ModelTarget) -> ChatResult:
-            prepared = self._prepare(target, prompt, options, stream=False)
-            try:
-                completion = self.openai_client(target.provider.name).chat.completions.create(
-                    **prepared.kwargs
-                )
-            except openai.APIError as error:
-                raise map_error(error, target) from error
-            return _Accumulator(target, prepared).complete(completion)
-
-        result: ChatResult = self._attempt(model, fallbacks, send)
+        result: ChatResult = self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
     def stream(
@@ -572,18 +577,7 @@ class Client(_Base):
     ) -> ChatStream:
         """Open a streamed answer; falls back while opening, never mid-answer."""
         options = _options(system, max_tokens, reasoning_effort, images, extra)
-
-        def send(target: ModelTarget) -> ChatStream:
-            prepared = self._prepare(target, prompt, options, stream=True)
-            try:
-                raw = self.openai_client(target.provider.name).chat.completions.create(
-                    **prepared.kwargs
-                )
-            except openai.APIError as error:
-                raise map_error(error, target) from error
-            return ChatStream(raw, _Accumulator(target, prepared))
-
-        stream: ChatStream = self._attempt(model, fallbacks, send)
+        stream: ChatStream = self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
     def close(self) -> None:
@@ -673,17 +667,37 @@ class AsyncClient(_Base):
         except Exception:  # a hint, never a second failure
             return []
 
-    async def _attempt(self, model: str | None, fallbacks: bool, send: Any) -> Any:
+    async def _send(
+        self,
+        prompt: str | Sequence[Message],
+        options: ChatOptions,
+        model: str | None,
+        fallbacks: bool,
+        *,
+        stream: bool,
+    ) -> Any:
+        """The async twin of ``Client._send``: the one place an async request is sent."""
         targets = self._targets(model, fallbacks)
         failures: list[tuple[str, Exception]] = []
         for target in targets:
+            prepared = self._prepare(target, prompt, options, stream=stream)
             try:
-                return await send(target)
+                try:
+                    response = await self.openai_client(
+                        target.provider.name
+                    ).chat.completions.create(**prepared.kwargs)
+                except openai.APIError as error:
+                    raise map_error(error, target) from error
             except ProxyError as error:
                 if isinstance(error, ModelNotServedError):
                     error = _served_hint(error, await self._served(target))
                 failures.append((str(target.ref), error))
                 _fallback_or_raise(failures, len(targets))
+                continue
+            accumulator = _Accumulator(target, prepared)
+            if stream:
+                return AsyncChatStream(response, accumulator)
+            return accumulator.complete(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def chat(
@@ -700,17 +714,7 @@ class AsyncClient(_Base):
     ) -> ChatResult:
         options = _options(system, max_tokens, reasoning_effort, images, extra)
 
-        async def send(target: ModelTarget) -> ChatResult:
-            prepared = self._prepare(target, prompt, options, stream=False)
-            try:
-                completion = await self.openai_client(target.provider.name).chat.completions.create(
-                    **prepared.kwargs
-                )
-            except openai.APIError as error:
-                raise map_error(error, target) from error
-            return _Accumulator(target, prepared).complete(completion)
-
-        result: ChatResult = await self._attempt(model, fallbacks, send)
+        result: ChatResult = await self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
     async def stream(
@@ -727,17 +731,7 @@ class AsyncClient(_Base):
     ) -> AsyncChatStream:
         options = _options(system, max_tokens, reasoning_effort, images, extra)
 
-        async def send(target: ModelTarget) -> AsyncChatStream:
-            prepared = self._prepare(target, prompt, options, stream=True)
-            try:
-                raw = await self.openai_client(target.provider.name).chat.completions.create(
-                    **prepared.kwargs
-                )
-            except openai.APIError as error:
-                raise map_error(error, target) from error
-            return AsyncChatStream(raw, _Accumulator(target, prepared))
-
-        stream: AsyncChatStream = await self._attempt(model, fallbacks, send)
+        stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
     async def aclose(self) -> None:
