@@ -28,6 +28,7 @@ from .load import (
     Document,
     effective_environ,
     expand_document,
+    json_type,
     load_document,
     parse_json5,
     read_text,
@@ -74,7 +75,7 @@ def read_raw(path: Path) -> tuple[str, dict[str, Any], bool]:
     data = parse_json5(text, str(path))
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{path}: the config must be an object ({{ ... }}), not {type(data).__name__}; "
+            f"{path}: the config must be an object ({{ ... }}), not {json_type(data)}; "
             "fix the file by hand"
         )
     return text, data, True
