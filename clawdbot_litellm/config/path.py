@@ -123,8 +123,10 @@ def format_path(segments: Sequence[Segment]) -> str:
 
 
 def _index(segment: Segment) -> int | None:
+    """An array index, or ``None``: a negative number counts from the end in Python, but a
+    config path names a place in the file, so it is no index at all."""
     if isinstance(segment, int):
-        return segment
+        return segment if segment >= 0 else None
     return int(segment) if segment.isascii() and segment.isdigit() else None
 
 
