@@ -83,15 +83,24 @@ def _has_image(message: Message) -> bool:
     )
 
 
+def _message(index: int, message: object) -> dict[str, Any]:
+    """A caller's message as a dict of our own (it gets its role rewritten)."""
+    if not isinstance(message, Mapping):
+        raise UnsupportedInputError(
+            f"message {index} is {type(message).__name__}, not a message object; pass "
+            'messages like {"role": "user", "content": "Hello"}'
+        )
+    return dict(message)
+
+
 def build_messages(
     prompt: str | Sequence[Message], model: ModelDefinition, options: ChatOptions, ref: str
 ) -> list[dict[str, Any]]:
     """Messages with the system prompt's role and the image parts the model allows."""
-    messages = (
-        [{"role": "user", "content": prompt}]
-        if isinstance(prompt, str)
-        else [dict(message) for message in prompt]
-    )
+    if isinstance(prompt, str):
+        messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+    else:
+        messages = [_message(index, message) for index, message in enumerate(prompt)]
     wants_images = bool(options.images) or any(_has_image(m) for m in messages)
     if wants_images and not model.accepts_images:
         raise UnsupportedInputError(
