@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..errors import ConfigFileError
+
 CONFIG_FILENAME = "clawdbot.json"
 
 
@@ -16,9 +18,14 @@ def config_path(
     else ``~/.clawdbot/clawdbot.json``."""
     env = os.environ if environ is None else environ
     if explicit is not None and str(explicit) != "":
-        return Path(os.path.expanduser(os.fspath(explicit)))
-    if env.get("CLAWDBOT_CONFIG_PATH", "").strip():
-        return Path(os.path.expanduser(env["CLAWDBOT_CONFIG_PATH"].strip()))
-    if env.get("CLAWDBOT_STATE_DIR", "").strip():
-        return Path(os.path.expanduser(env["CLAWDBOT_STATE_DIR"].strip())) / CONFIG_FILENAME
-    return Path(os.path.expanduser("~")) / ".clawdbot" / CONFIG_FILENAME
+        path = Path(os.path.expanduser(os.fspath(explicit)))
+    elif env.get("CLAWDBOT_CONFIG_PATH", "").strip():
+        path = Path(os.path.expanduser(env["CLAWDBOT_CONFIG_PATH"].strip()))
+    elif env.get("CLAWDBOT_STATE_DIR", "").strip():
+        path = Path(os.path.expanduser(env["CLAWDBOT_STATE_DIR"].strip())) / CONFIG_FILENAME
+    else:
+        path = Path(os.path.expanduser("~")) / ".clawdbot" / CONFIG_FILENAME
+    if "\0" in str(path):
+        # The OS cannot name such a file; every later os call would raise ValueError.
+        raise ConfigFileError(f"The config path {str(path)!r} holds a NUL character; fix it")
+    return path
