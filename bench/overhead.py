@@ -5,6 +5,11 @@ work is measured: for the raw client ``chat.completions.create(**kwargs)`` with 
 :func:`clawdbot_litellm.request.build_request` produces (the bench checks the two sides put the
 same request on the wire), for the adapter ``Client.chat`` / ``Client.stream`` doing its whole
 job (ref resolution, mapping, error wrapping, accumulation, cost).
+
+Two controls say how far the figures can be trusted: a second raw client run as a third side
+(an A/A ratio: what the machine's noise alone produces), and the adapter's own work, timed with
+the real client's ``create`` answering from objects that client parsed once (what the adapter
+adds per request when nothing else runs).
 """
 
 from __future__ import annotations
@@ -15,17 +20,19 @@ import gc
 import json
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
 import openai
 
 from clawdbot_litellm import AsyncClient, Client, load_config
+from clawdbot_litellm.config.resolve import ResolvedConfig
 from clawdbot_litellm.request import build_request
 
-from ._common import Summary, alternate, load_average, paired_ratio, ratio, rotated
+from ._common import Summary, load_average, paired_ratio, ratio, rotated
 from ._fixtures import (
     ANSWER,
     API_KEY,
@@ -38,6 +45,7 @@ from ._fixtures import (
 )
 
 TARGET = 1.05
+SIDES = ("adapter", "raw", "control")
 # Headers that carry per-request bookkeeping rather than what was asked.
 VOLATILE_HEADERS = frozenset({"x-stainless-retry-count", "x-stainless-read-timeout"})
 
@@ -76,191 +84,23 @@ def _wire(request: httpx2.Request) -> dict[str, Any]:
     }
 
 
-def compare_wire(
-    server: CannedServer, send_a: Callable[[], None], send_b: Callable[[], None]
-) -> dict[str, Any]:
-    """Send once from each side and say whether the two requests are the same."""
-    server.recorded = []
-    send_a()
-    send_b()
+def _same_wire(server: CannedServer, label: str) -> dict[str, Any]:
+    """The two requests just recorded: identical method, URL and body, or the bench stops."""
+    assert server.recorded is not None
     a, b = (_wire(r) for r in server.recorded)
     server.recorded = None
+    if (a["method"], a["url"], a["body"]) != (b["method"], b["url"], b["body"]):
+        raise AssertionError(f"{label}: the adapter and the raw client sent different requests")
     differing = sorted(
         k
         for k in set(a["headers"]) | set(b["headers"])
         if a["headers"].get(k) != b["headers"].get(k)
     )
-    same = a["method"] == b["method"] and a["url"] == b["url"] and a["body"] == b["body"]
-    if not same:
-        raise AssertionError(f"the adapter and the raw client sent different requests: {a} != {b}")
-    return {"same_method_url_body": same, "differing_headers": differing, "body": a["body"]}
+    return {"same_method_url_body": True, "differing_headers": differing, "body": a["body"]}
 
 
-def _kwargs(config: Any, stream: bool) -> dict[str, Any]:
+def _kwargs(config: ResolvedConfig, stream: bool) -> dict[str, Any]:
     return build_request(config.resolve(REF).model, PROMPT, stream=stream, ref=REF).kwargs
-
-
-# --- sync ----------------------------------------------------------------------------------------
-
-
-def sync_sides(config_path: Path) -> tuple[CannedServer, dict[str, Callable[[int], None]]]:
-    server = CannedServer()
-    config = load_config(config_path, environ=environ(config_path))
-    client = Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
-    raw = openai.OpenAI(
-        base_url=config.providers["litellm"].api_base,
-        api_key=API_KEY,
-        http_client=httpx2.Client(transport=server.transport()),
-        max_retries=0,
-    )
-    chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
-
-    def adapter_chat(n: int) -> None:
-        for _ in range(n):
-            result = client.chat(PROMPT, model=REF)
-        assert result.text == ANSWER
-
-    def raw_chat(n: int) -> None:
-        for _ in range(n):
-            completion = raw.chat.completions.create(**chat_kwargs)
-            text = completion.choices[0].message.content
-        assert text == ANSWER
-
-    def adapter_stream(n: int) -> None:
-        for _ in range(n):
-            stream = client.stream(PROMPT, model=REF)
-            for _event in stream:
-                pass
-            result = stream.result
-        assert result.text == ANSWER
-
-    def raw_stream(n: int) -> None:
-        for _ in range(n):
-            parts = []
-            for chunk in raw.chat.completions.create(**stream_kwargs):
-                if chunk.choices and chunk.choices[0].delta.content:
-                    parts.append(chunk.choices[0].delta.content)
-            text = "".join(parts)
-        assert text == ANSWER
-
-    return server, {
-        "adapter_chat": adapter_chat,
-        "raw_chat": raw_chat,
-        "adapter_stream": adapter_stream,
-        "raw_stream": raw_stream,
-    }
-
-
-def _cpu(run: Callable[[int], None], n: int) -> Callable[[], float]:
-    def measure() -> float:
-        start = time.process_time()
-        run(n)
-        return time.process_time() - start
-
-    return measure
-
-
-def measure_sync(config_path: Path, chat_n: int, stream_n: int, rounds: int) -> dict[str, Any]:
-    server, sides = sync_sides(config_path)
-    out: dict[str, Any] = {
-        "wire_chat": compare_wire(
-            server, lambda: sides["adapter_chat"](1), lambda: sides["raw_chat"](1)
-        ),
-        "wire_stream": compare_wire(
-            server, lambda: sides["adapter_stream"](1), lambda: sides["raw_stream"](1)
-        ),
-    }
-    for kind, total in (("chat", chat_n), ("stream", stream_n)):
-        per_round = max(total // rounds, 1)
-        for side in ("adapter", "raw"):  # warm-up: imports, pools, caches
-            sides[f"{side}_{kind}"](min(50, per_round))
-        results = alternate(
-            {
-                "adapter": _cpu(sides[f"adapter_{kind}"], per_round),
-                "raw": _cpu(sides[f"raw_{kind}"], per_round),
-            },
-            rounds,
-        )
-        out[kind] = _report(results, per_round, rounds)
-    return out
-
-
-# --- async ---------------------------------------------------------------------------------------
-
-
-async def measure_async_in_loop(
-    config_path: Path, chat_n: int, stream_n: int, rounds: int
-) -> dict[str, Any]:
-    server = CannedServer()
-    config = load_config(config_path, environ=environ(config_path))
-    client = AsyncClient(
-        config, http_client=httpx2.AsyncClient(transport=server.transport()), max_retries=0
-    )
-    raw = openai.AsyncOpenAI(
-        base_url=config.providers["litellm"].api_base,
-        api_key=API_KEY,
-        http_client=httpx2.AsyncClient(transport=server.transport()),
-        max_retries=0,
-    )
-    chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
-
-    async def adapter_chat(n: int) -> None:
-        for _ in range(n):
-            result = await client.chat(PROMPT, model=REF)
-        assert result.text == ANSWER
-
-    async def raw_chat(n: int) -> None:
-        for _ in range(n):
-            completion = await raw.chat.completions.create(**chat_kwargs)
-            text = completion.choices[0].message.content
-        assert text == ANSWER
-
-    async def adapter_stream(n: int) -> None:
-        for _ in range(n):
-            stream = await client.stream(PROMPT, model=REF)
-            async for _event in stream:
-                pass
-            result = stream.result
-        assert result.text == ANSWER
-
-    async def raw_stream(n: int) -> None:
-        for _ in range(n):
-            parts = []
-            async for chunk in await raw.chat.completions.create(**stream_kwargs):
-                if chunk.choices and chunk.choices[0].delta.content:
-                    parts.append(chunk.choices[0].delta.content)
-            text = "".join(parts)
-        assert text == ANSWER
-
-    sides: dict[str, Callable[[int], Awaitable[None]]] = {
-        "adapter_chat": adapter_chat,
-        "raw_chat": raw_chat,
-        "adapter_stream": adapter_stream,
-        "raw_stream": raw_stream,
-    }
-    out: dict[str, Any] = {}
-    for kind in ("chat", "stream"):
-        server.recorded = []
-        await sides[f"adapter_{kind}"](1)
-        await sides[f"raw_{kind}"](1)
-        a, b = (_wire(r) for r in server.recorded)
-        server.recorded = None
-        if (a["url"], a["body"]) != (b["url"], b["body"]):
-            raise AssertionError(f"async {kind}: different requests: {a} != {b}")
-        out[f"wire_{kind}"] = {"same_method_url_body": True}
-    for kind, total in (("chat", chat_n), ("stream", stream_n)):
-        per_round = max(total // rounds, 1)
-        for side in ("adapter", "raw"):
-            await sides[f"{side}_{kind}"](min(50, per_round))
-        results: dict[str, list[float]] = {"adapter": [], "raw": []}
-        for index in range(rounds):  # alternate() is synchronous; the same rotation here
-            for side in rotated(["adapter", "raw"], index):
-                gc.collect()
-                start = time.process_time()
-                await sides[f"{side}_{kind}"](per_round)
-                results[side].append(time.process_time() - start)
-        out[kind] = _report(results, per_round, rounds)
-    return out
 
 
 def _report(results: dict[str, list[float]], per_round: int, rounds: int) -> dict[str, Any]:
@@ -271,21 +111,236 @@ def _report(results: dict[str, list[float]], per_round: int, rounds: int) -> dic
         "raw": Summary.of(results["raw"]).as_dict(per_round),
         "ratio": value,
         "paired_ratio": paired_ratio(results, "adapter", "raw"),
+        "control_ratio": ratio(results, "control", "raw"),
         "target": TARGET,
         "ok": value <= TARGET,
     }
 
 
-def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 10) -> dict[str, Any]:
+class _Replay:
+    """Stands in for ``chat.completions`` with answers the real client parsed (own-work timing)."""
+
+    def __init__(self, completion: Any, chunks: list[Any]) -> None:
+        self.completion, self.chunks = completion, chunks
+
+    def create(self, **kwargs: Any) -> Any:
+        return _Chunks(self.chunks) if kwargs.get("stream") else self.completion
+
+
+class _Chunks:
+    def __init__(self, chunks: list[Any]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        return None
+
+
+# --- sync ----------------------------------------------------------------------------------------
+
+
+def _raw_sync(
+    raw: openai.OpenAI, chat_kwargs: dict[str, Any], stream_kwargs: dict[str, Any]
+) -> Any:
+    def chat(n: int) -> None:
+        for _ in range(n):
+            completion = raw.chat.completions.create(**chat_kwargs)
+            text = completion.choices[0].message.content
+        assert text == ANSWER
+
+    def stream(n: int) -> None:
+        for _ in range(n):
+            parts = []
+            for chunk in raw.chat.completions.create(**stream_kwargs):
+                if chunk.choices and chunk.choices[0].delta.content:
+                    parts.append(chunk.choices[0].delta.content)
+            text = "".join(parts)
+        assert text == ANSWER
+
+    return chat, stream
+
+
+def _adapter_sync(client: Client) -> Any:
+    def chat(n: int) -> None:
+        for _ in range(n):
+            result = client.chat(PROMPT, model=REF)
+        assert result.text == ANSWER
+
+    def stream(n: int) -> None:
+        for _ in range(n):
+            answer = client.stream(PROMPT, model=REF)
+            for _event in answer:
+                pass
+            result = answer.result
+        assert result.text == ANSWER
+
+    return chat, stream
+
+
+def _cpu(run: Callable[[int], None], n: int) -> float:
+    gc.collect()
+    start = time.process_time()
+    run(n)
+    return time.process_time() - start
+
+
+def measure_sync(config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int) -> dict[str, Any]:
+    server = CannedServer()
+
+    def raw_client() -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url=config.providers["litellm"].api_base,
+            api_key=API_KEY,
+            http_client=httpx2.Client(transport=server.transport()),
+            max_retries=0,
+        )
+
+    client = Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
+    chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
+    sides = {
+        "adapter": _adapter_sync(client),
+        "raw": _raw_sync(raw_client(), chat_kwargs, stream_kwargs),
+        "control": _raw_sync(raw_client(), chat_kwargs, stream_kwargs),
+    }
+    out: dict[str, Any] = {}
+    for index, kind in enumerate(("chat", "stream")):
+        server.recorded = []
+        sides["adapter"][index](1)
+        sides["raw"][index](1)
+        out[f"wire_{kind}"] = _same_wire(server, f"sync {kind}")
+    for index, (kind, total) in enumerate((("chat", chat_n), ("stream", stream_n))):
+        per_round = max(total // rounds, 1)
+        for side in SIDES:  # warm-up: imports, pools, caches
+            sides[side][index](min(50, per_round))
+        results: dict[str, list[float]] = {side: [] for side in SIDES}
+        for round_index in range(rounds):
+            for side in rotated(list(SIDES), round_index):
+                results[side].append(_cpu(sides[side][index], per_round))
+        out[kind] = _report(results, per_round, rounds)
+    out["own_work_us"] = own_work(config, client)
+    return out
+
+
+def own_work(
+    config: ResolvedConfig, client: Client, n: int = 2000, blocks: int = 7
+) -> dict[str, float]:
+    """The adapter's own CPU per request (best block): openai's ``create`` replays answers the
+    real client parsed from the canned bodies, so only the adapter's code runs."""
+    real = client.openai_client("litellm")
+    completion = real.chat.completions.create(**_kwargs(config, False))
+    chunks = list(real.chat.completions.create(**_kwargs(config, True)))
+    replaying = Client(config, max_retries=0)
+    replay = SimpleNamespace(chat=SimpleNamespace(completions=_Replay(completion, chunks)))
+    replaying._clients["litellm"] = replay  # type: ignore[assignment]
+    chat, stream = _adapter_sync(replaying)
+    out = {}
+    for kind, run in (("chat", chat), ("stream", stream)):
+        run(100)
+        out[kind] = min(_cpu(run, n) for _ in range(blocks)) / n * 1e6
+    return out
+
+
+# --- async ---------------------------------------------------------------------------------------
+
+
+def _raw_async(
+    raw: openai.AsyncOpenAI, chat_kwargs: dict[str, Any], stream_kwargs: dict[str, Any]
+) -> Any:
+    async def chat(n: int) -> None:
+        for _ in range(n):
+            completion = await raw.chat.completions.create(**chat_kwargs)
+            text = completion.choices[0].message.content
+        assert text == ANSWER
+
+    async def stream(n: int) -> None:
+        for _ in range(n):
+            parts = []
+            async for chunk in await raw.chat.completions.create(**stream_kwargs):
+                if chunk.choices and chunk.choices[0].delta.content:
+                    parts.append(chunk.choices[0].delta.content)
+            text = "".join(parts)
+        assert text == ANSWER
+
+    return chat, stream
+
+
+def _adapter_async(client: AsyncClient) -> Any:
+    async def chat(n: int) -> None:
+        for _ in range(n):
+            result = await client.chat(PROMPT, model=REF)
+        assert result.text == ANSWER
+
+    async def stream(n: int) -> None:
+        for _ in range(n):
+            answer = await client.stream(PROMPT, model=REF)
+            async for _event in answer:
+                pass
+            result = answer.result
+        assert result.text == ANSWER
+
+    return chat, stream
+
+
+async def _acpu(run: Callable[[int], Awaitable[None]], n: int) -> float:
+    gc.collect()
+    start = time.process_time()
+    await run(n)
+    return time.process_time() - start
+
+
+async def measure_async(
+    config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int
+) -> dict[str, Any]:
+    server = CannedServer()
+
+    def raw_client() -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            base_url=config.providers["litellm"].api_base,
+            api_key=API_KEY,
+            http_client=httpx2.AsyncClient(transport=server.transport()),
+            max_retries=0,
+        )
+
+    client = AsyncClient(
+        config, http_client=httpx2.AsyncClient(transport=server.transport()), max_retries=0
+    )
+    chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
+    sides = {
+        "adapter": _adapter_async(client),
+        "raw": _raw_async(raw_client(), chat_kwargs, stream_kwargs),
+        "control": _raw_async(raw_client(), chat_kwargs, stream_kwargs),
+    }
+    out: dict[str, Any] = {}
+    for index, kind in enumerate(("chat", "stream")):
+        server.recorded = []
+        await sides["adapter"][index](1)
+        await sides["raw"][index](1)
+        out[f"wire_{kind}"] = _same_wire(server, f"async {kind}")
+    for index, (kind, total) in enumerate((("chat", chat_n), ("stream", stream_n))):
+        per_round = max(total // rounds, 1)
+        for side in SIDES:
+            await sides[side][index](min(50, per_round))
+        results: dict[str, list[float]] = {side: [] for side in SIDES}
+        for round_index in range(rounds):
+            for side in rotated(list(SIDES), round_index):
+                results[side].append(await _acpu(sides[side][index], per_round))
+        out[kind] = _report(results, per_round, rounds)
+    return out
+
+
+def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 20) -> dict[str, Any]:
     """Sync and async, non-streaming and streaming: CPU seconds, adapter over raw."""
+    load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
-        config_path = write_config(Path(tmp) / "clawdbot.json")
-        load_before = load_average()
-        sync = measure_sync(config_path, chat_n, stream_n, rounds)
-        async_ = asyncio.run(measure_async_in_loop(config_path, chat_n, stream_n, rounds))
+        path = write_config(Path(tmp) / "clawdbot.json")
+        config = load_config(path, environ=environ(path))
+    sync = measure_sync(config, chat_n, stream_n, rounds)
+    async_ = asyncio.run(measure_async(config, chat_n, stream_n, rounds))
     return {
         "what": "CPU time (time.process_time) per round, adapter vs raw openai client, "
-        "same httpx2.MockTransport with canned responses",
+        "same httpx2.MockTransport with canned responses; control = a second raw client",
         "sync": sync,
         "async": async_,
         "load_before": load_before,
@@ -297,7 +352,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chat", type=int, default=5000)
     parser.add_argument("--stream", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     print(json.dumps(run(args.chat, args.stream, args.rounds), indent=2))
 

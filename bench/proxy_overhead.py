@@ -36,16 +36,35 @@ def _wall(run: Callable[[int], None], n: int) -> Callable[[], float]:
     return measure
 
 
-def measure(base_url: str, requests: int = 500, rounds: int = 10) -> dict[str, Any]:
+def _raw_sides(
+    raw: openai.OpenAI, chat_kwargs: dict[str, Any], stream_kwargs: dict[str, Any]
+) -> dict[str, Callable[[int], None]]:
+    def chat(n: int) -> None:
+        for _ in range(n):
+            completion = raw.chat.completions.create(**chat_kwargs)
+            assert completion.choices[0].message.content == ANSWER
+
+    def stream(n: int) -> None:
+        for _ in range(n):
+            parts = []
+            for chunk in raw.chat.completions.create(**stream_kwargs):
+                if chunk.choices and chunk.choices[0].delta.content:
+                    parts.append(chunk.choices[0].delta.content)
+            assert "".join(parts) == ANSWER
+
+    return {"chat": chat, "stream": stream}
+
+
+def measure(base_url: str, requests: int = 500, rounds: int = 20) -> dict[str, Any]:
+    """Adapter, raw client and a second raw client (the A/A control), blocks rotating."""
     load_before = load_average()
     warm_up(base_url)
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
         path = write_config(Path(tmp) / "clawdbot.json", base_url)
         config = load_config(path, environ=environ(path))
     client = Client(config, max_retries=0)
-    raw = openai.OpenAI(
-        base_url=config.providers["litellm"].api_base, api_key=API_KEY, max_retries=0
-    )
+    api_base = config.providers["litellm"].api_base
+    raws = [openai.OpenAI(base_url=api_base, api_key=API_KEY, max_retries=0) for _ in range(2)]
     model = config.resolve(REF).model
     chat_kwargs = build_request(model, PROMPT, ref=REF).kwargs
     stream_kwargs = build_request(model, PROMPT, stream=True, ref=REF).kwargs
@@ -54,11 +73,6 @@ def measure(base_url: str, requests: int = 500, rounds: int = 10) -> dict[str, A
         for _ in range(n):
             assert client.chat(PROMPT, model=REF).text == ANSWER
 
-    def raw_chat(n: int) -> None:
-        for _ in range(n):
-            completion = raw.chat.completions.create(**chat_kwargs)
-            assert completion.choices[0].message.content == ANSWER
-
     def adapter_stream(n: int) -> None:
         for _ in range(n):
             stream = client.stream(PROMPT, model=REF)
@@ -66,29 +80,23 @@ def measure(base_url: str, requests: int = 500, rounds: int = 10) -> dict[str, A
                 pass
             assert stream.result.text == ANSWER
 
-    def raw_stream(n: int) -> None:
-        for _ in range(n):
-            parts = []
-            for chunk in raw.chat.completions.create(**stream_kwargs):
-                if chunk.choices and chunk.choices[0].delta.content:
-                    parts.append(chunk.choices[0].delta.content)
-            assert "".join(parts) == ANSWER
-
     sides = {
-        "chat": (adapter_chat, raw_chat),
-        "stream": (adapter_stream, raw_stream),
+        "adapter": {"chat": adapter_chat, "stream": adapter_stream},
+        "raw": _raw_sides(raws[0], chat_kwargs, stream_kwargs),
+        "control": _raw_sides(raws[1], chat_kwargs, stream_kwargs),
     }
     out: dict[str, Any] = {
-        "what": "wall time per block of sequential requests against the real proxy",
+        "what": "wall time per block of sequential requests against the real proxy; "
+        "control = a second raw client",
         "load_before": load_before,
     }
     try:
-        for kind, (adapter, baseline) in sides.items():
+        for kind in ("chat", "stream"):
             per_round = max(requests // rounds, 1)
-            adapter(10)
-            baseline(10)
+            for side in sides.values():
+                side[kind](10)
             results = alternate(
-                {"adapter": _wall(adapter, per_round), "raw": _wall(baseline, per_round)}, rounds
+                {name: _wall(side[kind], per_round) for name, side in sides.items()}, rounds
             )
             value = ratio(results, "adapter", "raw")
             out[kind] = {
@@ -97,12 +105,14 @@ def measure(base_url: str, requests: int = 500, rounds: int = 10) -> dict[str, A
                 "raw": Summary.of(results["raw"]).as_dict(per_round),
                 "ratio": value,
                 "paired_ratio": paired_ratio(results, "adapter", "raw"),
+                "control_ratio": ratio(results, "control", "raw"),
                 "target": TARGET,
                 "ok": value <= TARGET,
             }
     finally:
         client.close()
-        raw.close()
+        for raw in raws:
+            raw.close()
     out["load_after"] = load_average()
     return out
 
@@ -110,7 +120,7 @@ def measure(base_url: str, requests: int = 500, rounds: int = 10) -> dict[str, A
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     with bench_proxy() as proxy:
         print(json.dumps(measure(proxy.base_url, args.requests, args.rounds), indent=2))

@@ -26,7 +26,10 @@ def _row(*cells: object) -> str:
 
 
 def _ratio(item: dict[str, Any]) -> str:
-    return f"{item['ratio']:.3f} (paired {item['paired_ratio']:.3f})"
+    text = f"{item['ratio']:.3f} (paired {item['paired_ratio']:.3f}"
+    if "control_ratio" in item:
+        text += f"; A/A control {item['control_ratio']:.3f}"
+    return text + ")"
 
 
 def _per_request(side: dict[str, Any], item: dict[str, Any]) -> float:
