@@ -313,6 +313,24 @@ def map_error(error: Exception, target: ModelTarget) -> ProxyError:
     return mapped
 
 
+def _stream_error(error: Exception, acc: _Accumulator) -> ProxyError:
+    """An error while an answer streams. The proxy answered, so a connection that breaks now is an
+    interrupted stream (the proxy stopped or restarted), not an unreachable proxy."""
+    if isinstance(error, openai.APIConnectionError) and not isinstance(
+        error, openai.APITimeoutError
+    ):
+        target = acc.target
+        cause = _scrub(str(error.__cause__ or error), target.provider.api_key)
+        mapped = StreamInterruptedError(
+            f"{target.ref}: the connection to {target.provider.api_base} broke off mid-answer "
+            f"after {len(''.join(acc.text))} characters ({cause}); the proxy may have stopped "
+            "or restarted: retry the request"
+        )
+        mapped.__cause__ = error
+        return mapped
+    return map_error(error, acc.target)
+
+
 def _served_hint(error: ModelNotServedError, served: Sequence[str]) -> ModelNotServedError:
     if not served:
         return error
@@ -437,10 +455,10 @@ class ChatStream:
             for chunk in self._raw:
                 yield from self._acc.feed(chunk)
         except openai.APIError as error:
-            raise map_error(error, self._acc.target) from error
+            raise _stream_error(error, self._acc) from error
         except Exception as error:
             if type(error).__module__.split(".")[0] in ("httpx2", "httpcore2"):
-                raise map_error(error, self._acc.target) from error
+                raise _stream_error(error, self._acc) from error
             raise
         finally:
             self._raw.close()
@@ -611,10 +629,10 @@ class AsyncChatStream:
                 for event in self._acc.feed(chunk):
                     yield event
         except openai.APIError as error:
-            raise map_error(error, self._acc.target) from error
+            raise _stream_error(error, self._acc) from error
         except Exception as error:
             if type(error).__module__.split(".")[0] in ("httpx2", "httpcore2"):
-                raise map_error(error, self._acc.target) from error
+                raise _stream_error(error, self._acc) from error
             raise
         finally:
             await self._raw.close()
