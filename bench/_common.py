@@ -73,6 +73,34 @@ def paired_ratio(results: Mapping[str, Sequence[float]], top: str, bottom: str) 
     return statistics.median(a / b for a, b in zip(results[top], results[bottom], strict=True))
 
 
+def compared(
+    results: Mapping[str, Sequence[float]], per_round: int, target: float
+) -> dict[str, Any]:
+    """Adapter against raw, as every ratio of items 1 and 2 is reported.
+
+    Judged on the paired ratio (the median of per-round ratios: sides that ran back to back are
+    compared, so the machine's drift cancels). The ratio of medians and of the best rounds are
+    kept beside it, and when a ``control`` side ran (a second raw client) its paired ratio to
+    raw says how much of a difference noise alone makes on this machine, in this run.
+    """
+    adapter, raw = results["adapter"], results["raw"]
+    out: dict[str, Any] = {
+        "requests_per_side": per_round * len(adapter),
+        "adapter": Summary.of(adapter).as_dict(per_round),
+        "raw": Summary.of(raw).as_dict(per_round),
+        "paired_ratio": paired_ratio(results, "adapter", "raw"),
+        "ratio": ratio(results, "adapter", "raw"),
+        "best_ratio": min(adapter) / min(raw),
+        "target": target,
+        "judged_on": "paired_ratio",
+    }
+    if "control" in results:
+        out["control_paired_ratio"] = paired_ratio(results, "control", "raw")
+        out["control_ratio"] = ratio(results, "control", "raw")
+    out["ok"] = out["paired_ratio"] <= target
+    return out
+
+
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 

@@ -32,7 +32,7 @@ from clawdbot_litellm import AsyncClient, Client, load_config
 from clawdbot_litellm.config.resolve import ResolvedConfig
 from clawdbot_litellm.request import build_request
 
-from ._common import Summary, load_average, paired_ratio, ratio, rotated
+from ._common import compared, load_average, rotated
 from ._fixtures import (
     ANSWER,
     API_KEY,
@@ -103,18 +103,8 @@ def _kwargs(config: ResolvedConfig, stream: bool) -> dict[str, Any]:
     return build_request(config.resolve(REF).model, PROMPT, stream=stream, ref=REF).kwargs
 
 
-def _report(results: dict[str, list[float]], per_round: int, rounds: int) -> dict[str, Any]:
-    value = ratio(results, "adapter", "raw")
-    return {
-        "requests_per_side": per_round * rounds,
-        "adapter": Summary.of(results["adapter"]).as_dict(per_round),
-        "raw": Summary.of(results["raw"]).as_dict(per_round),
-        "ratio": value,
-        "paired_ratio": paired_ratio(results, "adapter", "raw"),
-        "control_ratio": ratio(results, "control", "raw"),
-        "target": TARGET,
-        "ok": value <= TARGET,
-    }
+def _report(results: dict[str, list[float]], per_round: int) -> dict[str, Any]:
+    return compared(results, per_round, TARGET)
 
 
 class _Replay:
@@ -218,7 +208,7 @@ def measure_sync(config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int
         for round_index in range(rounds):
             for side in rotated(list(SIDES), round_index):
                 results[side].append(_cpu(sides[side][index], per_round))
-        out[kind] = _report(results, per_round, rounds)
+        out[kind] = _report(results, per_round)
     out["own_work_us"] = own_work(config, client)
     return out
 
@@ -326,11 +316,11 @@ async def measure_async(
         for round_index in range(rounds):
             for side in rotated(list(SIDES), round_index):
                 results[side].append(await _acpu(sides[side][index], per_round))
-        out[kind] = _report(results, per_round, rounds)
+        out[kind] = _report(results, per_round)
     return out
 
 
-def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 20) -> dict[str, Any]:
+def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 100) -> dict[str, Any]:
     """Sync and async, non-streaming and streaming: CPU seconds, adapter over raw."""
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
@@ -352,7 +342,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chat", type=int, default=5000)
     parser.add_argument("--stream", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
     print(json.dumps(run(args.chat, args.stream, args.rounds), indent=2))
 

@@ -19,7 +19,7 @@ import openai
 from clawdbot_litellm import Client, load_config
 from clawdbot_litellm.request import build_request
 
-from ._common import Summary, alternate, load_average, paired_ratio, ratio
+from ._common import alternate, compared, load_average
 from ._fixtures import ANSWER, API_KEY, PROMPT, REF, environ, write_config
 from ._proxy import bench_proxy
 from .sdk import warm_up
@@ -55,7 +55,7 @@ def _raw_sides(
     return {"chat": chat, "stream": stream}
 
 
-def measure(base_url: str, requests: int = 500, rounds: int = 20) -> dict[str, Any]:
+def measure(base_url: str, requests: int = 500, rounds: int = 50) -> dict[str, Any]:
     """Adapter, raw client and a second raw client (the A/A control), blocks rotating."""
     load_before = load_average()
     warm_up(base_url)
@@ -98,17 +98,7 @@ def measure(base_url: str, requests: int = 500, rounds: int = 20) -> dict[str, A
             results = alternate(
                 {name: _wall(side[kind], per_round) for name, side in sides.items()}, rounds
             )
-            value = ratio(results, "adapter", "raw")
-            out[kind] = {
-                "requests_per_side": per_round * rounds,
-                "adapter": Summary.of(results["adapter"]).as_dict(per_round),
-                "raw": Summary.of(results["raw"]).as_dict(per_round),
-                "ratio": value,
-                "paired_ratio": paired_ratio(results, "adapter", "raw"),
-                "control_ratio": ratio(results, "control", "raw"),
-                "target": TARGET,
-                "ok": value <= TARGET,
-            }
+            out[kind] = compared(results, per_round, TARGET)
     finally:
         client.close()
         for raw in raws:
@@ -120,7 +110,7 @@ def measure(base_url: str, requests: int = 500, rounds: int = 20) -> dict[str, A
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args()
     with bench_proxy() as proxy:
         print(json.dumps(measure(proxy.base_url, args.requests, args.rounds), indent=2))

@@ -26,10 +26,19 @@ def _row(*cells: object) -> str:
 
 
 def _ratio(item: dict[str, Any]) -> str:
-    text = f"{item['ratio']:.3f} (paired {item['paired_ratio']:.3f}"
-    if "control_ratio" in item:
-        text += f"; A/A control {item['control_ratio']:.3f}"
+    text = f"**{item['paired_ratio']:.3f}** paired (of medians {item['ratio']:.3f}"
+    if "control_paired_ratio" in item:
+        text += f"; A/A control {item['control_paired_ratio']:.3f}"
     return text + ")"
+
+
+def _verdict(item: dict[str, Any]) -> str:
+    """Pass or over target; said to be within noise when the A/A control moved as much."""
+    verdict = _ok(item["ok"])
+    control = item.get("control_paired_ratio")
+    if control is not None and abs(control - 1) >= abs(item["target"] - 1):
+        verdict += f" (noise: A/A {control:.3f})"
+    return verdict
 
 
 def _per_request(side: dict[str, Any], item: dict[str, Any]) -> float:
@@ -53,7 +62,7 @@ def _overhead_rows(data: dict[str, Any]) -> list[str]:
                     _us(_per_request(item["raw"], item)),
                     _ratio(item),
                     f"≤ {item['target']}",
-                    _ok(item["ok"]),
+                    _verdict(item),
                 )
             )
     return rows
@@ -73,7 +82,7 @@ def _proxy_rows(data: dict[str, Any]) -> list[str]:
                 _ms(_per_request(item["raw"], item)),
                 _ratio(item),
                 f"≤ {item['target']}",
-                _ok(item["ok"]),
+                _verdict(item),
             )
         )
     return rows
@@ -98,7 +107,7 @@ def _startup_rows(data: dict[str, Any]) -> list[str]:
                 f"{item['ratio_to_import_openai']:.2f} "
                 f"(net {item['net_ratio_to_import_openai']:.2f})",
                 f"≤ {item['target']}",
-                _ok(item["ok"]),
+                _verdict(item),
             )
         )
     return rows
@@ -149,7 +158,8 @@ def _concurrency_rows(data: dict[str, Any]) -> list[str]:
             "throughput; errors; peak / idle connections",
             side(data["adapter"]),
             side(data["raw"]),
-            f"{data['throughput_ratio']:.3f}",
+            f"**{data['throughput_ratio']:.3f}** paired (of medians "
+            f"{data['ratio_of_medians']:.3f}; A/A control {data['control_throughput_ratio']:.3f})",
             f"≥ {data['target']}, 0 errors, ≤ pool max {data.get('pool_max_connections')}",
             _ok(data["ok"]),
         )

@@ -29,10 +29,10 @@ ITEMS = ("overhead", "startup", "config_scale", "proxy_overhead", "concurrency",
 LIVE = frozenset({"proxy_overhead", "concurrency", "sdk"})
 
 FULL: dict[str, dict[str, int]] = {
-    "overhead": {"chat_n": 5000, "stream_n": 2000, "rounds": 20},
+    "overhead": {"chat_n": 5000, "stream_n": 2000, "rounds": 100},
     "startup": {"rounds": 15},
     "config_scale": {"rounds": 7},
-    "proxy_overhead": {"requests": 500, "rounds": 20},
+    "proxy_overhead": {"requests": 500, "rounds": 50},
     "concurrency": {"concurrency": 1000, "rounds": 2},
     "sdk": {"cold_rounds": 5, "requests": 300, "rounds": 10},
 }
