@@ -104,8 +104,9 @@ def _startup_rows(data: dict[str, Any]) -> list[str]:
                 "wall, fresh process",
                 _ms(item["median_s"]),
                 f"`import openai` {_ms(openai_s)}; `pass` {_ms(base_s)}",
-                f"{item['ratio_to_import_openai']:.2f} "
-                f"(net {item['net_ratio_to_import_openai']:.2f})",
+                f"**{item['paired_ratio_to_import_openai']:.2f}** paired (of medians "
+                f"{item['ratio_to_import_openai']:.2f}; net of `pass` "
+                f"{item['net_ratio_to_import_openai']:.2f})",
                 f"≤ {item['target']}",
                 _verdict(item),
             )

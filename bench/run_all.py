@@ -11,6 +11,7 @@ virtualenv) through the package's launcher and stop it at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,9 @@ from bench._common import RESULTS, command_line, load_average, machine, now, wri
 from bench._proxy import bench_proxy
 from bench.report import markdown
 
+README = Path(__file__).resolve().parent / "README.md"
+TABLE_START, TABLE_END = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
+QUIET = 0.7  # 1-minute load average below which the machine counts as quiet
 ITEMS = ("overhead", "startup", "config_scale", "proxy_overhead", "concurrency", "sdk")
 LIVE = frozenset({"proxy_overhead", "concurrency", "sdk"})
 
@@ -83,6 +87,14 @@ def run(selected: list[str], quick: bool, out: Path) -> dict[str, Any]:
     return results
 
 
+def wait_quiet(limit: float) -> float:
+    """Wait (at most ``limit`` seconds) until other work on the machine has calmed down."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit and os.getloadavg()[0] >= QUIET:
+        time.sleep(5)
+    return round(time.monotonic() - start, 1)
+
+
 def _timed(name: str, job: Any, results: dict[str, Any]) -> Any:
     print(f"[bench] {name} ...", file=sys.stderr, flush=True)
     start = time.perf_counter()
@@ -99,19 +111,41 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, to check the scripts")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ITEMS)}")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help=f"first wait up to this long for the 1-minute load average to fall below {QUIET}",
+    )
     args = parser.parse_args(argv)
     selected = [n.strip() for n in args.only.split(",") if n.strip()] or list(ITEMS)
     unknown = sorted(set(selected) - set(ITEMS))
     if unknown:
         parser.error(f"unknown item(s) {', '.join(unknown)}; choose from {', '.join(ITEMS)}")
+    waited = wait_quiet(args.wait_quiet)
     started = time.perf_counter()
     results = run(selected, args.quick, args.out)
+    results["waited_for_quiet_s"] = waited
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     name = "quick" if args.quick else "latest"
     write_json(args.out / f"{name}.json", results)
     table = markdown(results)
     (args.out / f"{name}.md").write_text(table, encoding="utf-8")
+    if not args.quick and set(selected) == set(ITEMS) and args.out == RESULTS:
+        update_readme(README, table)
     print(table)
+
+
+def update_readme(readme: Path, table: str) -> None:
+    """Put a full run's table between the markers in ``bench/README.md``."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        return
+    readme.write_text(
+        text[: start + len(TABLE_START)] + "\n" + table + text[end:], encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
