@@ -53,12 +53,19 @@ def rotated(names: Sequence[str], round_index: int) -> list[str]:
     return [*names[shift:], *names[:shift]]
 
 
-def alternate(cases: Mapping[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
-    """Run every case once per round in rotating order; each case returns what it measured."""
+def alternate(
+    cases: Mapping[str, Callable[[], float]], rounds: int, collect: bool = True
+) -> dict[str, list[float]]:
+    """Run every case once per round in rotating order; each case returns what it measured.
+
+    ``collect`` runs the garbage collector before each case, so no side pays for another's
+    garbage; rounds of single requests skip it (a collection takes longer than a request).
+    """
     results: dict[str, list[float]] = {name: [] for name in cases}
     for index in range(rounds):
         for name in rotated(list(cases), index):
-            gc.collect()
+            if collect:
+                gc.collect()
             results[name].append(cases[name]())
     return results
 

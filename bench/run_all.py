@@ -36,7 +36,7 @@ FULL: dict[str, dict[str, int]] = {
     "overhead": {"chat_n": 5000, "stream_n": 2000, "rounds": 100},
     "startup": {"rounds": 15},
     "config_scale": {"rounds": 7},
-    "proxy_overhead": {"requests": 500, "rounds": 50},
+    "proxy_overhead": {"requests": 500, "rounds": 500},
     "concurrency": {"concurrency": 1000, "rounds": 2},
     "sdk": {"cold_rounds": 5, "requests": 300, "rounds": 10},
 }
@@ -44,7 +44,7 @@ QUICK: dict[str, dict[str, int]] = {
     "overhead": {"chat_n": 500, "stream_n": 200, "rounds": 4},
     "startup": {"rounds": 3},
     "config_scale": {"rounds": 2},
-    "proxy_overhead": {"requests": 40, "rounds": 4},
+    "proxy_overhead": {"requests": 40, "rounds": 40},
     "concurrency": {"concurrency": 100, "rounds": 1},
     "sdk": {"cold_rounds": 1, "requests": 20, "rounds": 2},
 }
