@@ -38,7 +38,7 @@ FULL: dict[str, dict[str, int]] = {
     "config_scale": {"rounds": 7},
     "proxy_overhead": {"requests": 500, "rounds": 500},
     "concurrency": {"concurrency": 1000, "rounds": 2},
-    "sdk": {"cold_rounds": 5, "requests": 300, "rounds": 10},
+    "sdk": {"cold_rounds": 5, "requests": 300, "rounds": 30},
 }
 QUICK: dict[str, dict[str, int]] = {
     "overhead": {"chat_n": 500, "stream_n": 200, "rounds": 4},

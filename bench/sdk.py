@@ -94,7 +94,7 @@ def warm_up(base_url: str) -> None:
 
 
 def measure(
-    base_url: str, cold_rounds: int = 5, requests: int = 300, rounds: int = 10
+    base_url: str, cold_rounds: int = 5, requests: int = 300, rounds: int = 30
 ) -> dict[str, Any]:
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
@@ -152,7 +152,7 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--cold-rounds", type=int, default=5)
     args = parser.parse_args()
     with bench_proxy() as proxy:
