@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import openai
 
@@ -365,6 +365,9 @@ def _fallback_or_raise(failures: list[tuple[str, Exception]], total: int) -> Non
 # --- the twins -----------------------------------------------------------------------------------
 
 
+ClientT = TypeVar("ClientT", bound="_Base")
+
+
 class _Base:
     """What both twins share: config, settings, target resolution, request preparation."""
 
@@ -379,6 +382,22 @@ class _Base:
         self.config = config if config is not None else load_config(environ=environ)
         self.timeout, self.max_retries = client_settings(timeout, max_retries, environ)
         self._chains: dict[tuple[str | None, bool], tuple[ResolvedConfig, list[ModelTarget]]] = {}
+
+    @classmethod
+    def from_config(
+        cls: type[ClientT], path: str | os.PathLike[str] | None = None, **options: Any
+    ) -> ClientT:
+        """Load the Clawdbot config (explicit path, or the usual locations) and build a client."""
+        return cls(load_config(path, environ=options.get("environ")), **options)
+
+    @classmethod
+    def from_env(cls: type[ClientT], **options: Any) -> ClientT:
+        """Only the ``LITELLM_*`` environment: no config file is read."""
+        from .config.load import expand_document
+        from .config.resolve import resolve_document
+
+        document = expand_document(Path("<environment>"), {}, exists=False)
+        return cls(resolve_document(document, options.get("environ")), **options)
 
     def __repr__(self) -> str:
         return (
@@ -500,20 +519,6 @@ class Client(_Base):
         super().__init__(config, timeout=timeout, max_retries=max_retries, environ=environ)
         self._http_client = http_client
         self._clients: dict[str, openai.OpenAI] = {}
-
-    @classmethod
-    def from_config(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> Client:
-        """Load the Clawdbot config (explicit path, or the usual locations) and build a client."""
-        return cls(load_config(path, environ=options.get("environ")), **options)
-
-    @classmethod
-    def from_env(cls, **options: Any) -> Client:
-        """Only the ``LITELLM_*`` environment: no config file is read."""
-        from .config.load import expand_document
-        from .config.resolve import resolve_document
-
-        document = expand_document(Path("<environment>"), {}, exists=False)
-        return cls(resolve_document(document, options.get("environ")), **options)
 
     def openai_client(self, provider: str = DEFAULT_PROVIDER) -> openai.OpenAI:
         """The pooled ``openai.OpenAI`` for a provider (created on first use)."""
@@ -663,10 +668,6 @@ class AsyncClient(_Base):
         super().__init__(config, timeout=timeout, max_retries=max_retries, environ=environ)
         self._http_client = http_client
         self._clients: dict[str, openai.AsyncOpenAI] = {}
-
-    @classmethod
-    def from_config(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> AsyncClient:
-        return cls(load_config(path, environ=options.get("environ")), **options)
 
     def openai_client(self, provider: str = DEFAULT_PROVIDER) -> openai.AsyncOpenAI:
         if provider not in self._clients:

@@ -251,3 +251,22 @@ def test_async_twin_maps_the_same_way(config: Any) -> None:
     assert body["max_completion_tokens"] == 10
     assert body["messages"][0]["role"] == "system"
     assert recorder.requests[0].headers["x-shared"] == "model"
+
+
+def test_both_twins_build_from_the_environment_alone() -> None:
+    environ = {"LITELLM_BASE_URL": "http://proxy.test:9000/", "LITELLM_MODEL": "claude-3-opus"}
+    recorder = Recorder()
+    transport = httpx2.MockTransport(recorder)
+    with Client.from_env(environ=environ, http_client=httpx2.Client(transport=transport)) as c:
+        c.chat("hi")
+    assert str(recorder.requests[0].url) == "http://proxy.test:9000/v1/chat/completions"
+    assert recorder.json()["model"] == "claude-3-opus"
+
+    async def run() -> None:
+        async_http = httpx2.AsyncClient(transport=transport)
+        async with AsyncClient.from_env(environ=environ, http_client=async_http) as c:
+            await c.chat("hi")
+
+    asyncio.run(run())
+    assert recorder.json()["model"] == "claude-3-opus"
+    assert len(recorder.requests) == 2
