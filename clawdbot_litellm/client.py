@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -406,11 +406,11 @@ class _Base:
             f"max_retries={self.max_retries})"
         )
 
-    def _client_kwargs(self, provider: Provider) -> dict[str, Any]:
+    def _client_kwargs(self, provider: Provider, no_key: Callable[[], Any]) -> dict[str, Any]:
         return {
             "base_url": provider.api_base,
             # openai refuses an empty key; with none configured the header is omitted per request.
-            "api_key": provider.api_key or (lambda: ""),
+            "api_key": provider.api_key or no_key,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
             "default_headers": dict(provider.headers) or None,
@@ -520,12 +520,16 @@ class Client(_Base):
         self._http_client = http_client
         self._clients: dict[str, openai.OpenAI] = {}
 
+    @staticmethod
+    def _no_key() -> str:
+        return ""
+
     def openai_client(self, provider: str = DEFAULT_PROVIDER) -> openai.OpenAI:
         """The pooled ``openai.OpenAI`` for a provider (created on first use)."""
         if provider not in self._clients:
             config = self.config.providers[provider]
             self._clients[provider] = openai.OpenAI(
-                **self._client_kwargs(config), http_client=self._http_client
+                **self._client_kwargs(config, self._no_key), http_client=self._http_client
             )
         return self._clients[provider]
 
@@ -669,11 +673,16 @@ class AsyncClient(_Base):
         self._http_client = http_client
         self._clients: dict[str, openai.AsyncOpenAI] = {}
 
+    @staticmethod
+    async def _no_key() -> str:
+        # AsyncOpenAI awaits a callable key.
+        return ""
+
     def openai_client(self, provider: str = DEFAULT_PROVIDER) -> openai.AsyncOpenAI:
         if provider not in self._clients:
             config = self.config.providers[provider]
             self._clients[provider] = openai.AsyncOpenAI(
-                **self._client_kwargs(config), http_client=self._http_client
+                **self._client_kwargs(config, self._no_key), http_client=self._http_client
             )
         return self._clients[provider]
 

@@ -270,3 +270,4 @@ def test_both_twins_build_from_the_environment_alone() -> None:
     asyncio.run(run())
     assert recorder.json()["model"] == "claude-3-opus"
     assert len(recorder.requests) == 2
+    assert all("authorization" not in r.headers for r in recorder.requests)
