@@ -73,7 +73,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     path = tmp_path / "clawdbot.json"
     path.write_text(CONFIG)
     with pytest.warns(UserWarning, match="/v1"):
-        return load_config(path, environ={"LITELLM_API_KEY": "sk-unit-secret-0001"})
+        return load_config(path, environ={"LITELLM_API_KEY": "sk-unit-001"})
 
 
 def make_client(config: Any, recorder: Recorder, **options: Any) -> Client:
@@ -96,7 +96,7 @@ def test_key_and_headers_overlay(config: Any) -> None:
     with make_client(config, recorder) as client:
         client.chat("hi")
     headers = recorder.requests[0].headers
-    assert headers["authorization"] == "Bearer sk-unit-secret-0001"
+    assert headers["authorization"] == "Bearer sk-unit-001"
     assert headers["x-team"] == "provider"
     assert headers["x-shared"] == "model"
 
@@ -151,9 +151,9 @@ def test_non_completions_provider_is_refused_before_sending(config: Any) -> None
 
 def test_repr_never_shows_the_key(config: Any) -> None:
     with make_client(config, Recorder()) as client:
-        assert "sk-unit-secret-0001" not in repr(client)
-        assert "sk-unit-secret-0001" not in repr(client.config)
-        assert "sk-unit-secret-0001" not in repr(client.config.providers)
+        assert "sk-unit-001" not in repr(client)
+        assert "sk-unit-001" not in repr(client.config)
+        assert "sk-unit-001" not in repr(client.config.providers)
 
 
 def test_timeout_and_retries_from_arguments_environment_and_defaults() -> None:

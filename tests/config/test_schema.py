@@ -339,11 +339,11 @@ def test_root_must_be_an_object() -> None:
 def test_repr_of_a_provider_hides_key_and_headers() -> None:
     data = config_with(
         apiKey="sk-plaintext-1234567890",
-        headers={"Authorization": "Bearer header-secret"},
+        headers={"Authorization": "Bearer header:secret"},
         models=[{"id": "m", "name": "m", "headers": {"X-Key": "model-secret"}}],
     )
     text = repr(validate_config(data, "c"))
-    for secret in ("sk-plaintext-1234567890", "header-secret", "model-secret"):
+    for secret in ("sk-plaintext-1234567890", "header:secret", "model-secret"):
         assert secret not in text
 
 
