@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +29,7 @@ from ..config.resolve import (
 from ..discovery import DiscoveredModel, apply_discovery, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError, InvalidModelRefError
 from ..refs import DEFAULT_PROVIDER, parse_ref
-from .output import echo_json, fail
+from .output import echo_json, fail, warnings_as_lines
 from .spinner import spinner
 
 DISCOVERY_TIMEOUT = 10.0
@@ -40,23 +38,10 @@ DISCOVERY_TIMEOUT = 10.0
 # --- shared --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def config_warnings() -> Iterator[None]:
-    """Config warnings become ``Warning:`` lines on stderr instead of Python's warning format."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigWarning)
-        yield
-    for item in caught:
-        if issubclass(item.category, ConfigWarning):
-            click.echo(f"Warning: {item.message}", err=True)
-        else:
-            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-
-
 def _load(ctx: click.Context, *, secrets: bool = True) -> ResolvedConfig:
     """The config; ``secrets=False`` tolerates unset ``${VAR}``s (listing needs no key)."""
     explicit = (ctx.obj or {}).get("config")
-    with config_warnings():
+    with warnings_as_lines(ConfigWarning):
         if secrets:
             return load_config(explicit)
         return resolve_document(load_document(config_path(explicit)), keep_missing_vars=True)

@@ -23,6 +23,7 @@ from ..config.resolve import (
     ENV_BASE_URL,
     ENV_MODEL,
     MIN_CONTEXT_WINDOW,
+    ConfigWarning,
     mask_secret,
 )
 from ..discovery import DiscoveredModel, discover_models
@@ -38,8 +39,7 @@ from ..onboarding import (
 from ..onboarding import (
     onboard as write_onboarding,
 )
-from .models import config_warnings
-from .output import fail
+from .output import fail, warnings_as_lines
 from .spinner import spinner
 
 AUTH_CHOICE = "litellm-api-key"
@@ -357,7 +357,7 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
         image=bool(found and found.vision),
         api_key=key.typed,
     )
-    with config_warnings():
+    with warnings_as_lines(ConfigWarning):
         result = write_onboarding(answers, config=path, environ=environ)
 
     if result.changed:
