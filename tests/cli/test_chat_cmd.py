@@ -10,39 +10,21 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 import httpx2
 import pytest
-from click.testing import CliRunner, Result
+from cli_support import run, write
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.cli import main
 from clawdbot_litellm.cli.chat import read_prompt, report, send
 from clawdbot_litellm.client import ChatResult, Client, Usage
 from clawdbot_litellm.config.resolve import load_config
 
 GPT4_ANSWER = "Hello from the gpt-4 mock."
 PRICES = {"input": 30.0, "output": 60.0}
-
-
-class _Main(click.Command):
-    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
-
-    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
-        return main(list(args or []))
-
-
-def run(args: Sequence[str], input: str | None = None) -> Result:
-    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args), input=input)
-
-
-def write(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
 
 
 MODELS = [

@@ -10,31 +10,16 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from cli_support import run
 
-from clawdbot_litellm.cli import main
 from clawdbot_litellm.cli.demo import isolated_environ
 
 INSTALL = "pip install 'clawdbot-litellm[proxy]'"
 # Captured at import, whatever the CLI tests' isolation keeps of CLAWDBOT_* later.
 PROXY = os.environ.get("CLAWDBOT_LITELLM_PROXY", "")
-
-
-class _Main(click.Command):
-    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
-
-    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
-        return main(list(args or []))
-
-
-def run(args: Sequence[str]) -> Result:
-    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args))
 
 
 def _alive(pid: int) -> bool:

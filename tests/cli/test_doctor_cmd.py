@@ -10,34 +10,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner, Result
+from cli_support import run, write
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.cli import main
 from clawdbot_litellm.cli.doctor import check_line
 from clawdbot_litellm.doctor import Check
-
-
-class _Main(click.Command):
-    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
-
-    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
-        return main(list(args or []))
-
-
-def run(args: Sequence[str]) -> Result:
-    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args))
-
-
-def write(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
 
 
 def config_for(base_url: str, models: list[dict[str, Any]]) -> dict[str, Any]:

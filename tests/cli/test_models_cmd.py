@@ -8,36 +8,17 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from cli_support import run, write
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.cli import main
 from clawdbot_litellm.cli.models import sync_document
 from clawdbot_litellm.config.resolve import load_config
 from clawdbot_litellm.discovery import DiscoveredModel
 from clawdbot_litellm.errors import ConfigError
-
-
-class _Main(click.Command):
-    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
-
-    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
-        return main(list(args or []))
-
-
-def run(args: Sequence[str], input: str | None = None) -> Result:
-    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args), input=input)
-
-
-def write(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
 
 
 def litellm_config(base_url: str, models: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -9,30 +9,16 @@ from __future__ import annotations
 import json
 import socket
 import stat
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from cli_support import run
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.cli import main
 from clawdbot_litellm.config.resolve import load_config
 
 KEY = "sk-typed-secret-abcdef123456"
-
-
-class _Main(click.Command):
-    """Lets CliRunner drive ``main`` itself: real ``Error:`` lines and exit codes."""
-
-    def main(self, args: Sequence[str] | None = None, *_: Any, **__: Any) -> Any:  # type: ignore[override]
-        return main(list(args or []))
-
-
-def run(args: Sequence[str], input: str | None = None) -> Result:
-    return CliRunner().invoke(_Main("clawdbot-litellm"), list(args), input=input)
 
 
 @pytest.fixture
