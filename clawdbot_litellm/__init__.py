@@ -12,19 +12,47 @@ from typing import TYPE_CHECKING, Any
 from . import errors as _errors
 from ._version import __version__
 
+# The one list of public names: module (relative to this package) -> the names it exports.
+# ``__all__`` and the lazy imports below are built from it; the TYPE_CHECKING imports repeat it for
+# type checkers, and tests/test_public_api.py checks that they agree.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "client": ("AsyncChatStream", "AsyncClient", "ChatStream", "Client"),
+    "results": ("ChatResult", "StreamEvent", "Usage"),
+    "config.edit": ("EditResult", "get_config_value", "set_config_value", "unset_config_value"),
+    "config.locate": ("config_path",),
+    "config.resolve": (
+        "ConfigWarning",
+        "ImplicitProvider",
+        "Provider",
+        "ResolvedConfig",
+        "Source",
+        "from_environment",
+        "load_config",
+    ),
+    "config.schema": ("ModelDefinition",),
+    "discovery": ("DiscoveredModel", "discover_models"),
+    "doctor": ("Check", "run_checks"),
+    "onboarding": ("OnboardingAnswers", "onboard"),
+    "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
+    "refs": ("ModelRef", "ModelTarget", "parse_ref"),
+    "errors": tuple(_errors.__all__),
+}
+_EXPORTS: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted([*_EXPORTS, "__version__"])
+
 if TYPE_CHECKING:
-    from .client import (
-        AsyncChatStream,
-        AsyncClient,
-        ChatResult,
-        ChatStream,
-        Client,
-        StreamEvent,
-        Usage,
-    )
+    from .client import AsyncChatStream, AsyncClient, ChatStream, Client
     from .config.edit import EditResult, get_config_value, set_config_value, unset_config_value
     from .config.locate import config_path
-    from .config.resolve import ConfigWarning, Provider, ResolvedConfig, Source, load_config
+    from .config.resolve import (
+        ConfigWarning,
+        ImplicitProvider,
+        Provider,
+        ResolvedConfig,
+        Source,
+        from_environment,
+        load_config,
+    )
     from .config.schema import ModelDefinition
     from .discovery import DiscoveredModel, discover_models
     from .doctor import Check, run_checks
@@ -60,101 +88,7 @@ if TYPE_CHECKING:
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
-
-_EXPORTS: dict[str, str] = {
-    "AsyncChatStream": "client",
-    "AsyncClient": "client",
-    "ChatResult": "client",
-    "ChatStream": "client",
-    "Client": "client",
-    "StreamEvent": "client",
-    "Usage": "client",
-    "EditResult": "config.edit",
-    "get_config_value": "config.edit",
-    "set_config_value": "config.edit",
-    "unset_config_value": "config.edit",
-    "config_path": "config.locate",
-    "ConfigWarning": "config.resolve",
-    "Provider": "config.resolve",
-    "ResolvedConfig": "config.resolve",
-    "Source": "config.resolve",
-    "load_config": "config.resolve",
-    "ModelDefinition": "config.schema",
-    "DiscoveredModel": "discovery",
-    "Check": "doctor",
-    "run_checks": "doctor",
-    "discover_models": "discovery",
-    "OnboardingAnswers": "onboarding",
-    "onboard": "onboarding",
-    "ProviderPlugin": "plugin",
-    "discover_providers": "plugin",
-    "implicit_providers": "plugin",
-    "ModelRef": "refs",
-    "ModelTarget": "refs",
-    "parse_ref": "refs",
-}
-_EXPORTS.update(dict.fromkeys(_errors.__all__, "errors"))
-
-__all__ = [
-    "AllModelsFailedError",
-    "AsyncChatStream",
-    "AsyncClient",
-    "AuthenticationError",
-    "BadRequestError",
-    "ChatResult",
-    "ChatStream",
-    "Check",
-    "ClawdbotLiteLLMError",
-    "Client",
-    "ConfigError",
-    "ConfigFileError",
-    "ConfigPathError",
-    "ConfigPathNotFoundError",
-    "ConfigSyntaxError",
-    "ConfigValidationError",
-    "ConfigWarning",
-    "ConfigWriteError",
-    "ContextWindowError",
-    "DiscoveredModel",
-    "EditResult",
-    "IncludeError",
-    "InvalidModelRefError",
-    "MissingEnvVarError",
-    "ModelDefinition",
-    "ModelNotServedError",
-    "ModelRef",
-    "ModelTarget",
-    "OnboardingAnswers",
-    "Problem",
-    "Provider",
-    "ProviderPlugin",
-    "ProxyError",
-    "ProxyLaunchError",
-    "ProxyServerError",
-    "ProxyTimeoutError",
-    "ProxyUnreachableError",
-    "RateLimitError",
-    "ResolvedConfig",
-    "Source",
-    "StreamEvent",
-    "StreamInterruptedError",
-    "UnknownModelError",
-    "UnsupportedAPIError",
-    "UnsupportedInputError",
-    "Usage",
-    "__version__",
-    "config_path",
-    "discover_models",
-    "discover_providers",
-    "get_config_value",
-    "implicit_providers",
-    "load_config",
-    "onboard",
-    "parse_ref",
-    "run_checks",
-    "set_config_value",
-    "unset_config_value",
-]
+    from .results import ChatResult, StreamEvent, Usage
 
 
 def __getattr__(name: str) -> Any:

@@ -1,342 +1,41 @@
-"""The adapter: the official ``openai`` client pointed at a provider, one per provider, reused.
+"""The two client twins: the official ``openai`` client pointed at a provider, one per provider.
 
-``Client`` and ``AsyncClient`` are twins: both resolve refs through the config, build arguments with
-:mod:`clawdbot_litellm.request`, map errors with :func:`map_error` and accumulate answers with
-``_Accumulator``; only the send differs. This is the only module that imports ``openai``.
+``Client`` and ``AsyncClient`` share everything but the send call (the common base resolves targets,
+prepares requests and handles a failed attempt); the answer types live in :mod:`.results` and the
+error mapping in :mod:`.proxy_errors`. This module and :mod:`.proxy_errors` import ``openai``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import openai
 
-from .config.resolve import Provider, ResolvedConfig, load_config, mask_secret
-from .errors import (
-    AllModelsFailedError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigError,
-    ContextWindowError,
-    ModelNotServedError,
-    ProxyError,
-    ProxyServerError,
-    ProxyTimeoutError,
-    ProxyUnreachableError,
-    RateLimitError,
-    StreamInterruptedError,
-    UnsupportedAPIError,
+from .config.resolve import Provider, ResolvedConfig, from_environment, load_config
+from .errors import ModelNotServedError, UnsupportedAPIError
+from .proxy_errors import (
+    MAPPED_ERRORS,
+    MappedError,
+    fallback_or_raise,
+    is_transport_error,
+    map_error,
+    stream_error,
+    with_served_hint,
 )
 from .refs import DEFAULT_PROVIDER, ModelTarget
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
+from .results import Accumulator, ChatResult, StreamEvent
+from .settings import client_settings
 
 if TYPE_CHECKING:
     import httpx2
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from openai.types.chat import ChatCompletionChunk
 
-ENV_TIMEOUT = "CLAWDBOT_LITELLM_TIMEOUT"
-ENV_MAX_RETRIES = "CLAWDBOT_LITELLM_MAX_RETRIES"
-DEFAULT_TIMEOUT = 120.0
-DEFAULT_MAX_RETRIES = 2
 SUPPORTED_API = "openai-completions"
 _MAX_CACHED_CHAINS = 256
-
-
-def client_settings(
-    timeout: float | None, max_retries: int | None, environ: Mapping[str, str] | None = None
-) -> tuple[float, int]:
-    """Timeout and retry count: the caller's, else the environment's, else the defaults."""
-    env = os.environ if environ is None else environ
-
-    def number(name: str, default: float, kind: type[float] | type[int]) -> float:
-        text = env.get(name, "").strip()
-        if not text:
-            return default
-        try:
-            value = kind(text)
-        except ValueError:
-            raise ConfigError(
-                f"{name}={text!r} is not a number; set it to a value like {kind(default)}"
-            ) from None
-        if value < 0:
-            raise ConfigError(f"{name}={text!r} must not be negative")
-        return value
-
-    resolved_timeout = (
-        timeout if timeout is not None else number(ENV_TIMEOUT, DEFAULT_TIMEOUT, float)
-    )
-    resolved_retries = (
-        max_retries if max_retries is not None else int(number(ENV_MAX_RETRIES, 2, int))
-    )
-    return float(resolved_timeout), int(resolved_retries)
-
-
-# --- results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass(frozen=True)
-class ChatResult:
-    """A finished answer: text, reasoning, why it stopped, usage and its cost."""
-
-    ref: str
-    text: str
-    reasoning: str
-    finish_reason: str | None
-    usage: Usage | None
-    cost: float | None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def truncated(self) -> bool:
-        """``finish_reason == "length"``: the answer hit the output limit."""
-        return self.finish_reason == "length"
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One piece of a streamed answer as it arrives."""
-
-    kind: Literal["text", "reasoning"]
-    text: str
-
-
-def cost_of(target: ModelTarget, usage: Usage | None) -> float | None:
-    """Cost from the model's per-million-token prices (``None`` without usage)."""
-    if usage is None:
-        return None
-    price = target.model.cost
-    fresh = max(usage.prompt_tokens - usage.cached_tokens, 0)
-    return (
-        fresh * price.input
-        + usage.cached_tokens * price.cache_read
-        + usage.completion_tokens * price.output
-    ) / 1_000_000
-
-
-def _usage(raw: Any) -> Usage | None:
-    if raw is None:
-        return None
-    details = getattr(raw, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) or 0
-    return Usage(raw.prompt_tokens or 0, raw.completion_tokens or 0, cached)
-
-
-def _reasoning_of(part: Any) -> str:
-    # Dict lookups, not getattr: on a pydantic model a missing attribute raises inside
-    # ``__getattr__``, and this runs for every streamed chunk.
-    fields = getattr(part, "__dict__", None) or {}
-    extra = getattr(part, "model_extra", None) or {}
-    value = fields.get("reasoning_content") or extra.get("reasoning_content")
-    value = value or extra.get("reasoning")
-    return value if isinstance(value, str) else ""
-
-
-class _Accumulator:
-    """Turns chunks into events and, at the end, a ``ChatResult`` (shared by both twins)."""
-
-    def __init__(self, target: ModelTarget, prepared: PreparedRequest) -> None:
-        self.target = target
-        self.prepared = prepared
-        self.text: list[str] = []
-        self.reasoning: list[str] = []
-        self.finish_reason: str | None = None
-        self.usage: Usage | None = None
-
-    def feed(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
-        events: list[StreamEvent] = []
-        if chunk.usage is not None:
-            self.usage = _usage(chunk.usage)
-        for choice in chunk.choices:
-            thought = _reasoning_of(choice.delta)
-            if thought:
-                self.reasoning.append(thought)
-                events.append(StreamEvent("reasoning", thought))
-            if choice.delta.content:
-                self.text.append(choice.delta.content)
-                events.append(StreamEvent("text", choice.delta.content))
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
-        return events
-
-    def finish(self) -> ChatResult:
-        if self.finish_reason is None:
-            raise StreamInterruptedError(
-                f"The stream from {self.target.ref} ended before the proxy said it was finished "
-                f"({len(''.join(self.text))} characters received); retry the request"
-            )
-        return self.result()
-
-    def result(self) -> ChatResult:
-        return ChatResult(
-            ref=str(self.target.ref),
-            text="".join(self.text),
-            reasoning="".join(self.reasoning),
-            finish_reason=self.finish_reason,
-            usage=self.usage,
-            cost=cost_of(self.target, self.usage),
-            notes=self.prepared.notes,
-        )
-
-    def complete(self, completion: ChatCompletion) -> ChatResult:
-        choice = completion.choices[0] if completion.choices else None
-        if choice is not None:
-            self.text.append(choice.message.content or "")
-            self.reasoning.append(_reasoning_of(choice.message))
-            self.finish_reason = choice.finish_reason
-        self.usage = _usage(completion.usage)
-        return self.result()
-
-
-# --- errors --------------------------------------------------------------------------------------
-
-
-def _body_message(error: openai.APIStatusError) -> str:
-    body = error.body
-    if isinstance(body, Mapping):
-        inner = body.get("error", body)
-        if isinstance(inner, Mapping) and inner.get("message"):
-            return str(inner["message"])
-        if body.get("message"):
-            return str(body["message"])
-    text = error.response.text if error.response is not None else ""
-    return (text or error.message or "").strip()
-
-
-def _scrub(text: str, secret: str | None) -> str:
-    """First line only (LiteLLM appends routing chatter), whitespace folded, key masked."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    text = " ".join(lines[0].split()) if lines else ""
-    if secret:
-        text = text.replace(secret, mask_secret(secret))
-    return text[:400]
-
-
-def map_error(error: Exception, target: ModelTarget) -> ProxyError:
-    """Turn an ``openai`` exception into ours, written for a person; the original is chained."""
-    provider = target.provider
-    where = provider.api_base
-    # Discovery probes a provider rather than a model: name the provider alone then.
-    label = provider.name if target.ref.model == "*" else str(target.ref)
-    key_hint = (
-        "set LITELLM_API_KEY (or models.providers."
-        f"{provider.name}.apiKey) to a key the proxy accepts"
-    )
-    mapped: ProxyError
-    if isinstance(error, openai.APITimeoutError):
-        mapped = ProxyTimeoutError(
-            f"{label}: the proxy at {where} did not answer in time; raise the timeout "
-            f"({ENV_TIMEOUT}) or check the proxy's upstream"
-        )
-    elif isinstance(error, openai.APIConnectionError):
-        mapped = ProxyUnreachableError(
-            f"Cannot reach the LiteLLM proxy at {where} for {label}: "
-            f"{_scrub(str(error.__cause__ or error), provider.api_key)}. Start the proxy "
-            "(litellm --config config.yaml) or point LITELLM_BASE_URL / "
-            f"models.providers.{provider.name}.baseUrl at it"
-        )
-    elif isinstance(error, openai.APIStatusError):
-        status = error.status_code
-        message = _scrub(_body_message(error), provider.api_key)
-        content_type = error.response.headers.get("content-type", "") if error.response else ""
-        lowered = message.lower()
-        if (
-            status in (401, 403)
-            or "no connected db" in lowered
-            or "no_db_connection" in str(error.body)
-            or (status == 500 and not provider.api_key and content_type.startswith("text/plain"))
-        ):
-            sent = (
-                "no API key was sent"
-                if not provider.api_key
-                else (f"key {mask_secret(provider.api_key)}")
-            )
-            mapped = AuthenticationError(
-                f"The proxy at {where} rejected the API key ({sent}; it answered {status}: "
-                f"{message}); {key_hint}"
-            )
-        elif status == 400 and "invalid model name" in lowered:
-            mapped = ModelNotServedError(
-                f"The proxy at {where} does not serve model {target.model.id!r} "
-                f"({target.ref}); add it to the proxy's model_list or fix the model id"
-            )
-        elif (
-            "contextwindowexceeded" in lowered
-            or "context_length_exceeded" in lowered
-            or ("context window" in lowered and status == 400)
-        ):
-            raise ContextWindowError(
-                f"{label}: the proxy says the request does not fit the model's context "
-                f"window ({message}); shorten the prompt or lower max_tokens"
-            ) from error
-        elif status == 408:
-            mapped = ProxyTimeoutError(
-                f"{label}: the proxy at {where} timed out waiting for the model (408: {message})"
-            )
-        elif status == 429:
-            mapped = RateLimitError(
-                f"{label}: rate limited by the proxy after retries (429: {message}); wait "
-                "and retry, or configure fallbacks (agents.defaults.model.fallbacks)"
-            )
-        elif status >= 500:
-            mapped = ProxyServerError(f"{label}: the proxy at {where} failed ({status}: {message})")
-        else:
-            mapped = BadRequestError(
-                f"{label}: the proxy refused the request ({status}: {message})"
-            )
-    elif isinstance(error, openai.APIError):
-        mapped = StreamInterruptedError(
-            f"{label}: the proxy reported an error mid-answer: "
-            f"{_scrub(str(error.message), provider.api_key)}"
-        )
-    else:
-        mapped = StreamInterruptedError(
-            f"{label}: the connection to {where} broke off mid-answer "
-            f"({type(error).__name__}); retry the request"
-        )
-    mapped.__cause__ = error
-    return mapped
-
-
-def _stream_error(error: Exception, acc: _Accumulator) -> ProxyError:
-    """An error while an answer streams. The proxy answered, so a connection that breaks now is an
-    interrupted stream (the proxy stopped or restarted), not an unreachable proxy."""
-    if isinstance(error, openai.APIConnectionError) and not isinstance(
-        error, openai.APITimeoutError
-    ):
-        target = acc.target
-        cause = _scrub(str(error.__cause__ or error), target.provider.api_key)
-        mapped = StreamInterruptedError(
-            f"{target.ref}: the connection to {target.provider.api_base} broke off mid-answer "
-            f"after {len(''.join(acc.text))} characters ({cause}); the proxy may have stopped "
-            "or restarted: retry the request"
-        )
-        mapped.__cause__ = error
-        return mapped
-    return map_error(error, acc.target)
-
-
-def _served_hint(error: ModelNotServedError, served: Sequence[str]) -> ModelNotServedError:
-    if not served:
-        return error
-    better = ModelNotServedError(f"{error} (it serves: {', '.join(sorted(served))})")
-    better.__cause__ = error.__cause__
-    return better
 
 
 def _check_api(target: ModelTarget) -> None:
@@ -347,19 +46,6 @@ def _check_api(target: ModelTarget) -> None:
             'Clawdbot itself for this provider, or set api: "openai-completions" if the '
             "server is OpenAI-compatible"
         )
-
-
-def _fallback_or_raise(failures: list[tuple[str, Exception]], total: int) -> None:
-    """After a failure: return to try the next candidate, or raise when none is left."""
-    error = failures[-1][1]
-    retryable = isinstance(error, ProxyError) and error.retryable
-    if retryable and len(failures) < total:
-        return
-    if len(failures) == 1:
-        raise error
-    if not retryable:
-        raise error
-    raise AllModelsFailedError(failures) from error
 
 
 # --- the twins -----------------------------------------------------------------------------------
@@ -393,11 +79,7 @@ class _Base:
     @classmethod
     def from_env(cls: type[ClientT], **options: Any) -> ClientT:
         """Only the ``LITELLM_*`` environment: no config file is read."""
-        from .config.load import expand_document
-        from .config.resolve import resolve_document
-
-        document = expand_document(Path("<environment>"), {}, exists=False)
-        return cls(resolve_document(document, options.get("environ")), **options)
+        return cls(from_environment(options.get("environ")), **options)
 
     def __repr__(self) -> str:
         return (
@@ -444,6 +126,18 @@ class _Base:
         self._chains[(model, fallbacks)] = (self.config, targets)
         return targets
 
+    @staticmethod
+    def _attempt_failed(
+        failures: list[tuple[str, Exception]],
+        target: ModelTarget,
+        error: MappedError,
+        total: int,
+        served: Sequence[str] = (),
+    ) -> None:
+        """Record a failed attempt; return to try the next candidate, or raise the right error."""
+        failures.append((str(target.ref), with_served_hint(error, served)))
+        fallback_or_raise(failures, total)
+
 
 def _options(
     system: str | None,
@@ -464,7 +158,7 @@ def _options(
 class ChatStream:
     """A streamed answer: iterate for ``StreamEvent``s; ``result`` once it is finished."""
 
-    def __init__(self, raw: openai.Stream[ChatCompletionChunk], acc: _Accumulator) -> None:
+    def __init__(self, raw: openai.Stream[ChatCompletionChunk], acc: Accumulator) -> None:
         self._raw, self._acc = raw, acc
         self._result: ChatResult | None = None
         self.ref = str(acc.target.ref)
@@ -473,11 +167,9 @@ class ChatStream:
         try:
             for chunk in self._raw:
                 yield from self._acc.feed(chunk)
-        except openai.APIError as error:
-            raise _stream_error(error, self._acc) from error
         except Exception as error:
-            if type(error).__module__.split(".")[0] in ("httpx2", "httpcore2"):
-                raise _stream_error(error, self._acc) from error
+            if isinstance(error, openai.APIError) or is_transport_error(error):
+                raise stream_error(error, self._acc.target, self._acc.received) from error
             raise
         finally:
             self._raw.close()
@@ -490,6 +182,7 @@ class ChatStream:
         return self._result
 
     def close(self) -> None:
+        """Close the HTTP response (also when the answer was not read to its end)."""
         self._raw.close()
 
     def __enter__(self) -> ChatStream:
@@ -554,13 +247,11 @@ class Client(_Base):
                     )
                 except openai.APIError as error:
                     raise map_error(error, target) from error
-            except ProxyError as error:
-                if isinstance(error, ModelNotServedError):
-                    error = _served_hint(error, self._served(target))
-                failures.append((str(target.ref), error))
-                _fallback_or_raise(failures, len(targets))
+            except MAPPED_ERRORS as error:
+                served = self._served(target) if isinstance(error, ModelNotServedError) else ()
+                self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = _Accumulator(target, prepared)
+            accumulator = Accumulator(target, prepared)
             return ChatStream(response, accumulator) if stream else accumulator.complete(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -608,6 +299,7 @@ class Client(_Base):
         return stream
 
     def close(self) -> None:
+        """Close every pooled ``openai`` client."""
         for client in self._clients.values():
             client.close()
         self._clients.clear()
@@ -627,7 +319,7 @@ class Client(_Base):
 class AsyncChatStream:
     """The async twin of ``ChatStream``."""
 
-    def __init__(self, raw: openai.AsyncStream[ChatCompletionChunk], acc: _Accumulator) -> None:
+    def __init__(self, raw: openai.AsyncStream[ChatCompletionChunk], acc: Accumulator) -> None:
         self._raw, self._acc = raw, acc
         self._result: ChatResult | None = None
         self.ref = str(acc.target.ref)
@@ -637,11 +329,9 @@ class AsyncChatStream:
             async for chunk in self._raw:
                 for event in self._acc.feed(chunk):
                     yield event
-        except openai.APIError as error:
-            raise _stream_error(error, self._acc) from error
         except Exception as error:
-            if type(error).__module__.split(".")[0] in ("httpx2", "httpcore2"):
-                raise _stream_error(error, self._acc) from error
+            if isinstance(error, openai.APIError) or is_transport_error(error):
+                raise stream_error(error, self._acc.target, self._acc.received) from error
             raise
         finally:
             await self._raw.close()
@@ -654,7 +344,14 @@ class AsyncChatStream:
         return self._result
 
     async def aclose(self) -> None:
+        """Close the HTTP response (also when the answer was not read to its end)."""
         await self._raw.close()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 class AsyncClient(_Base):
@@ -679,6 +376,7 @@ class AsyncClient(_Base):
         return ""
 
     def openai_client(self, provider: str = DEFAULT_PROVIDER) -> openai.AsyncOpenAI:
+        """The pooled ``openai.AsyncOpenAI`` for a provider (created on first use)."""
         if provider not in self._clients:
             config = self.config.providers[provider]
             self._clients[provider] = openai.AsyncOpenAI(
@@ -716,13 +414,13 @@ class AsyncClient(_Base):
                     ).chat.completions.create(**prepared.kwargs)
                 except openai.APIError as error:
                     raise map_error(error, target) from error
-            except ProxyError as error:
+            except MAPPED_ERRORS as error:
+                served: Sequence[str] = ()
                 if isinstance(error, ModelNotServedError):
-                    error = _served_hint(error, await self._served(target))
-                failures.append((str(target.ref), error))
-                _fallback_or_raise(failures, len(targets))
+                    served = await self._served(target)
+                self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = _Accumulator(target, prepared)
+            accumulator = Accumulator(target, prepared)
             if stream:
                 return AsyncChatStream(response, accumulator)
             return accumulator.complete(response)
@@ -740,8 +438,8 @@ class AsyncClient(_Base):
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
     ) -> ChatResult:
+        """One complete answer (no streaming); falls back on retryable errors."""
         options = _options(system, max_tokens, reasoning_effort, images, extra)
-
         result: ChatResult = await self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
@@ -757,12 +455,13 @@ class AsyncClient(_Base):
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
     ) -> AsyncChatStream:
+        """Open a streamed answer; falls back while opening, never mid-answer."""
         options = _options(system, max_tokens, reasoning_effort, images, extra)
-
         stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
     async def aclose(self) -> None:
+        """Close every pooled ``openai`` client."""
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
@@ -775,14 +474,9 @@ class AsyncClient(_Base):
 
 
 __all__ = [
+    "SUPPORTED_API",
     "AsyncChatStream",
     "AsyncClient",
-    "ChatResult",
     "ChatStream",
     "Client",
-    "StreamEvent",
-    "Usage",
-    "client_settings",
-    "cost_of",
-    "map_error",
 ]

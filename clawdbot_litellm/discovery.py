@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .config.load import expand_document
-from .config.resolve import ResolvedConfig, resolve_document
+from .config.resolve import ResolvedConfig, from_environment
 from .config.schema import ModelDefinition
 from .errors import ProxyError
 from .refs import DEFAULT_PROVIDER, ModelRef, ModelTarget
@@ -71,8 +69,7 @@ def _merge_info(models: dict[str, DiscoveredModel], info: Any) -> None:
 
 def _probe_config(base_url: str, api_key: str | None) -> ResolvedConfig:
     """A throwaway ``litellm`` provider for a URL and key that are not in any config yet."""
-    environ = {"LITELLM_BASE_URL": base_url, "LITELLM_API_KEY": api_key or ""}
-    return resolve_document(expand_document(Path("<discovery>"), {}, exists=False), environ)
+    return from_environment({"LITELLM_BASE_URL": base_url, "LITELLM_API_KEY": api_key or ""})
 
 
 def discover_models(
@@ -85,7 +82,8 @@ def discover_models(
     """
     import openai
 
-    from .client import Client, map_error
+    from .client import Client
+    from .proxy_errors import map_error
 
     config = _probe_config(base_url, api_key)
     provider = config.providers[DEFAULT_PROVIDER]

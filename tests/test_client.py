@@ -15,8 +15,8 @@ import httpx2
 import pytest
 
 from clawdbot_litellm import AsyncClient, Client, load_config
-from clawdbot_litellm.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, client_settings
 from clawdbot_litellm.errors import ConfigError, StreamInterruptedError, UnsupportedAPIError
+from clawdbot_litellm.settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, client_settings
 
 COMPLETION = {
     "id": "chatcmpl-1",

@@ -19,7 +19,8 @@ from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
 from .output import echo_json, warnings_as_lines
 
 if TYPE_CHECKING:
-    from ..client import ChatResult, Client
+    from ..client import Client
+    from ..results import ChatResult
 
 
 def read_prompt(prompt: str | None) -> str:

@@ -32,9 +32,6 @@ from ..refs import DEFAULT_PROVIDER, parse_ref
 from .output import echo_json, fail, warnings_as_lines
 from .spinner import spinner
 
-DISCOVERY_TIMEOUT = 10.0
-
-
 # --- shared --------------------------------------------------------------------------------------
 
 
@@ -58,7 +55,7 @@ def discover_for(provider: Provider) -> list[DiscoveredModel]:
     """The models ``provider``'s proxy serves (raises ``ProxyError`` subclasses)."""
     base_url = normalise_base_url(DEFAULT_PROVIDER, provider.base_url)[0]
     with spinner(f"Asking {base_url} ({provider.name}) for its models"):
-        return list(discover_models(base_url, provider.api_key, timeout=DISCOVERY_TIMEOUT))
+        return list(discover_models(base_url, provider.api_key))
 
 
 # --- models list ---------------------------------------------------------------------------------

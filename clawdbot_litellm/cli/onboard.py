@@ -43,7 +43,6 @@ from .output import fail, warnings_as_lines
 from .spinner import spinner
 
 AUTH_CHOICE = "litellm-api-key"
-DISCOVERY_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def discover(base_url: str, api_key: str) -> list[DiscoveredModel]:
     """The proxy's models, or ``[]`` after one line saying why (discovery is a convenience)."""
     try:
         with spinner(f"Asking {base_url} for its models"):
-            models = discover_models(base_url, api_key, timeout=DISCOVERY_TIMEOUT)
+            models = discover_models(base_url, api_key)
     except ClawdbotLiteLLMError as error:
         click.echo(
             f"Could not list the proxy's models ({error}); continuing without discovery.",

@@ -29,7 +29,15 @@ from ..refs import (
     configured_refs,
     resolve_ref,
 )
-from .load import Document, effective_environ, load_document, origin_of, references, substitute
+from .load import (
+    Document,
+    effective_environ,
+    expand_document,
+    load_document,
+    origin_of,
+    references,
+    substitute,
+)
 from .locate import config_path
 from .schema import Api, ClawdbotConfig, ModelDefinition, ProviderConfig, validate_config
 
@@ -446,6 +454,18 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def from_environment(
+    environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
+) -> ResolvedConfig:
+    """The config that ``LITELLM_*`` (and any implicit providers) describe with no file at all.
+
+    What ``Client.from_env`` and discovery's throwaway probe both use.
+    """
+    env = os.environ if environ is None else environ
+    return resolve_document(expand_document(Path("<environment>"), {}, exists=False), env, implicit)
 
 
 def load_config(

@@ -20,8 +20,9 @@ from cli_support import run, write
 from vcr_support import ProxyEndpoint
 
 from clawdbot_litellm.cli.chat import read_prompt, report, send
-from clawdbot_litellm.client import ChatResult, Client, Usage
+from clawdbot_litellm.client import Client
 from clawdbot_litellm.config.resolve import load_config
+from clawdbot_litellm.results import ChatResult, Usage
 
 GPT4_ANSWER = "Hello from the gpt-4 mock."
 PRICES = {"input": 30.0, "output": 60.0}
