@@ -23,13 +23,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "config.resolve": (
         "ConfigWarning",
         "ImplicitProvider",
-        "Provider",
         "ResolvedConfig",
-        "Source",
         "from_environment",
         "load_config",
     ),
-    "config.schema": ("ModelDefinition",),
+    "config.schema": ("ModelDefinition", "Provider", "Source"),
     "discovery": ("DiscoveredModel", "discover_models"),
     "doctor": ("Check", "run_checks"),
     "onboarding": ("OnboardingAnswers", "onboard"),
@@ -47,13 +45,11 @@ if TYPE_CHECKING:
     from .config.resolve import (
         ConfigWarning,
         ImplicitProvider,
-        Provider,
         ResolvedConfig,
-        Source,
         from_environment,
         load_config,
     )
-    from .config.schema import ModelDefinition
+    from .config.schema import ModelDefinition, Provider, Source
     from .discovery import DiscoveredModel, discover_models
     from .doctor import Check, run_checks
     from .errors import (

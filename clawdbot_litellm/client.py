@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import openai
 
-from .config.resolve import Provider, ResolvedConfig, from_environment, load_config
+from .config.resolve import ResolvedConfig, from_environment, load_config
+from .config.schema import DEFAULT_PROVIDER, Provider
 from .errors import ModelNotServedError, UnsupportedAPIError
 from .proxy_errors import (
     MAPPED_ERRORS,
@@ -25,7 +26,7 @@ from .proxy_errors import (
     stream_error,
     with_served_hint,
 )
-from .refs import DEFAULT_PROVIDER, ModelTarget
+from .refs import ModelTarget
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
 from .results import Accumulator, ChatResult, StreamEvent
 from .settings import client_settings

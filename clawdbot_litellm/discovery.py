@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config.resolve import ResolvedConfig, from_environment
-from .config.schema import ModelDefinition
+from .config.schema import DEFAULT_PROVIDER, ModelDefinition
 from .errors import ProxyError
-from .refs import DEFAULT_PROVIDER, ModelRef, ModelTarget
+from .refs import ModelRef, ModelTarget
 
 DISCOVERY_TIMEOUT = 10.0
 

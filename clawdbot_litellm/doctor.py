@@ -23,13 +23,12 @@ from .config.resolve import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ConfigWarning,
-    Provider,
     ResolvedConfig,
-    display_url,
-    mask_secret,
     normalise_base_url,
     resolve_document,
 )
+from .config.schema import DEFAULT_PROVIDER, Provider
+from .config.secrets import display_url, mask_secret
 from .discovery import DiscoveredModel, apply_discovery, discover_models
 from .errors import (
     AuthenticationError,
@@ -39,7 +38,6 @@ from .errors import (
     ProxyTimeoutError,
     ProxyUnreachableError,
 )
-from .refs import DEFAULT_PROVIDER
 
 DOCTOR_TIMEOUT = 5.0
 ONBOARD = "clawdbot-litellm onboard --auth-choice litellm-api-key"

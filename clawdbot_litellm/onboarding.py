@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 from .config.edit import EditResult, edit_config
 from .config.load import env_block, expand_document
 from .config.locate import config_path
-from .config.resolve import ENV_API_KEY, MIN_CONTEXT_WINDOW, mask_secret, normalise_base_url
+from .config.resolve import ENV_API_KEY, normalise_base_url
+from .config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
+from .config.secrets import mask_secret
 from .errors import ConfigError
-from .refs import DEFAULT_PROVIDER
 
 DEFAULT_CONTEXT_WINDOW = 128_000
 DEFAULT_MAX_TOKENS = 8192

@@ -43,10 +43,9 @@ from .config.resolve import (
     ENV_BASE_URL,
     ENV_MODEL,
     ImplicitProvider,
-    Source,
     litellm_from_environment,
 )
-from .refs import DEFAULT_PROVIDER
+from .config.schema import DEFAULT_PROVIDER, Source
 
 if TYPE_CHECKING:
     from .client import Client

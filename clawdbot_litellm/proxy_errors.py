@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import openai
 
-from .config.resolve import mask_secret
+from .config.secrets import mask_secret
 from .errors import (
     AllModelsFailedError,
     AuthenticationError,

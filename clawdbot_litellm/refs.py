@@ -9,15 +9,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from .config.schema import DEFAULT_PROVIDER, ModelDefinition, Provider
 from .errors import InvalidModelRefError, UnknownModelError
-
-if TYPE_CHECKING:
-    from .config.resolve import Provider
-    from .config.schema import ModelDefinition
-
-DEFAULT_PROVIDER = "litellm"
 
 
 @dataclass(frozen=True, order=True)

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .config.resolve import MIN_CONTEXT_WINDOW
-from .config.schema import ModelDefinition
+from .config.schema import MIN_CONTEXT_WINDOW, ModelDefinition
 from .errors import ContextWindowError, UnsupportedInputError
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]

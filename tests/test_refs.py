@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clawdbot_litellm.config.resolve import Provider
-from clawdbot_litellm.config.schema import ModelDefinition
+from clawdbot_litellm.config.schema import ModelDefinition, Provider
 from clawdbot_litellm.errors import InvalidModelRefError, UnknownModelError
 from clawdbot_litellm.refs import (
     ModelRef,

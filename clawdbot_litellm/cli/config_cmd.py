@@ -11,18 +11,12 @@ from typing import Any
 
 import click
 
-from ..config.edit import (
-    EditResult,
-    find_problems,
-    get_config_value,
-    is_secret_path,
-    mask_secrets,
-    set_config_value,
-    unset_config_value,
-)
+from ..config.check import find_problems
+from ..config.edit import EditResult, get_config_value, set_config_value, unset_config_value
 from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
 from ..config.resolve import ConfigWarning
+from ..config.secrets import is_secret_path, mask_secrets
 from .output import echo_json, warnings_as_lines
 
 

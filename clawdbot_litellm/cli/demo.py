@@ -21,9 +21,10 @@ from typing import Any
 
 import click
 
-from ..config.edit import dump_config, mask_secrets
+from ..config.edit import dump_config
 from ..config.load import load_document
-from ..config.resolve import ConfigWarning, load_config, mask_secret
+from ..config.resolve import ConfigWarning, load_config
+from ..config.secrets import mask_secret, mask_secrets
 from ..demo import DEMO_PROXY_CONFIG, MASTER_KEY_ENV, demo_proxy_config
 from ..demo.launcher import LocalProxy, require_litellm
 from ..discovery import DiscoveredModel, discover_models

@@ -20,15 +20,15 @@ from ..config.load import load_document
 from ..config.locate import config_path
 from ..config.resolve import (
     ConfigWarning,
-    Provider,
     ResolvedConfig,
     load_config,
     normalise_base_url,
     resolve_document,
 )
+from ..config.schema import DEFAULT_PROVIDER, Provider
 from ..discovery import DiscoveredModel, apply_discovery, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError, InvalidModelRefError
-from ..refs import DEFAULT_PROVIDER, parse_ref
+from ..refs import parse_ref
 from .output import echo_json, fail, warnings_as_lines
 from .spinner import spinner
 

@@ -22,10 +22,10 @@ from ..config.resolve import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_MODEL,
-    MIN_CONTEXT_WINDOW,
     ConfigWarning,
-    mask_secret,
 )
+from ..config.schema import MIN_CONTEXT_WINDOW
+from ..config.secrets import mask_secret
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError
 from ..onboarding import (

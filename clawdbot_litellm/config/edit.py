@@ -1,4 +1,4 @@
-"""Validate-then-write edits of the raw config file, and secret masking for display.
+"""Validate-then-write edits of the raw config file: get, set and unset by path.
 
 Edits apply to the document as written (``$include`` keys and ``${VAR}`` strings stay), never to the
 resolved one: Clawdbot writes resolved secrets back in plaintext, this must not. Every write is
@@ -25,14 +25,11 @@ from typing import Any
 from ..errors import ConfigError, ConfigValidationError, ConfigWriteError, Problem
 from .load import (
     INCLUDE_KEY,
-    Document,
     effective_environ,
     expand_document,
     json_type,
-    load_document,
     parse_json5,
     read_text,
-    references,
     substitute,
 )
 from .locate import config_path
@@ -42,8 +39,7 @@ from .resolve import (
     ImplicitProvider,
     ResolvedConfig,
     load_config,
-    mask_secret,
-    resolve_document,
+    resolve_quietly,
 )
 
 BACKUPS = 5  # <file>.bak, then .bak.1 .. .bak.4
@@ -103,14 +99,6 @@ def has_comments(text: str) -> bool:
 # --- validation ---------------------------------------------------------------------------------
 
 
-def _resolve_quietly(
-    document: Document, environ: Mapping[str, str], implicit: Mapping[str, ImplicitProvider] | None
-) -> ResolvedConfig:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConfigWarning)
-        return resolve_document(document, environ, implicit, keep_missing_vars=True)
-
-
 def _value_at(data: Any, problem_path: str) -> str:
     try:
         return json.dumps(get_at(data, parse_path(problem_path)), sort_keys=True)
@@ -142,14 +130,14 @@ def _validate(
     """Run the load pipeline on the edited document; refuse schema problems and new other ones."""
     refused = f"{file} (edit refused; the file is unchanged)"
     try:
-        after = _resolve_quietly(expand_document(file, after_raw), environ, implicit)
+        after = resolve_quietly(expand_document(file, after_raw), environ, implicit)
     except ConfigValidationError as error:
         raise ConfigValidationError(refused, error.problems) from None
     new_problems = after.check()
     if not new_problems:
         return after
     try:
-        before = _resolve_quietly(expand_document(file, before_raw), environ, implicit)
+        before = resolve_quietly(expand_document(file, before_raw), environ, implicit)
     except ConfigError:
         # The old file did not even load, so its problems are unknown: blame the edit only for
         # problems at values it changed, or fixing a broken file could take two edits at once.
@@ -175,7 +163,7 @@ def _notes(
     if not after.warnings:
         return ()
     try:
-        old = set(_resolve_quietly(expand_document(file, before_raw), environ, implicit).warnings)
+        old = set(resolve_quietly(expand_document(file, before_raw), environ, implicit).warnings)
     except ConfigError:
         old = set()
     return tuple(w for w in after.warnings if w not in old)
@@ -430,104 +418,3 @@ def unset_config_value(
     """Remove one value from the raw file (``ConfigPathNotFoundError`` if it is not there)."""
     segments = parse_path(path_expr)
     return edit_config(config, lambda data: unset_at(data, segments), environ=environ)
-
-
-# --- checking without editing -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConfigReport:
-    """Every problem of a config file at once (``config validate``, ``doctor``)."""
-
-    path: Path
-    exists: bool
-    problems: tuple[Problem, ...]
-    warnings: tuple[str, ...]
-
-    @property
-    def valid(self) -> bool:
-        return not self.problems
-
-
-def find_problems(
-    path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
-) -> ConfigReport:
-    """Syntax and include errors, missing ``${VAR}``, schema problems and ``check()`` problems,
-    all of them, instead of stopping at the first as loading does."""
-    env = os.environ if environ is None else environ
-    file = config_path(path, env)
-    try:
-        document = load_document(file)
-    except ConfigError as error:
-        return ConfigReport(file, file.exists(), (Problem(str(file), str(error)),), ())
-    problems: list[Problem] = []
-    filled, _ = effective_environ(document.merged, env)
-    for name, where in references(document.merged):
-        if not filled.get(name, ""):
-            problems.append(
-                Problem(
-                    where or "<root>",
-                    f'missing env var "{name}"; export it or set it in the env block '
-                    f'(env: {{ {name}: "..." }})',
-                )
-            )
-    notes: tuple[str, ...] = ()
-    try:
-        resolved = _resolve_quietly(document, env, None)
-    except ConfigValidationError as error:
-        problems.extend(error.problems)
-    except ConfigError as error:
-        problems.append(Problem(str(file), str(error)))
-    else:
-        problems.extend(resolved.check())
-        notes = resolved.warnings
-    return ConfigReport(file, document.exists, tuple(problems), notes)
-
-
-# --- secrets for display ------------------------------------------------------------------------
-
-_SECRET_SUFFIXES = ("apikey", "accesskey", "privatekey", "secretkey", "token", "secret", "password")
-_SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password")
-_SECRET_ENV_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
-_AUTH_SCHEMES = frozenset({"", "bearer", "basic", "token"})
-
-
-def is_secret_path(segments: Sequence[Segment]) -> bool:
-    """Whether a value at ``segments`` is a secret: an API key or token, an auth header, or an
-    ``env`` variable whose name says KEY, TOKEN, SECRET or PASSWORD."""
-    if not segments:
-        return False
-    name = str(segments[-1])
-    parent = str(segments[-2]) if len(segments) > 1 else ""
-    if parent == "headers":
-        return any(word in name.lower() for word in _SECRET_HEADER_WORDS)
-    if str(segments[0]) == "env" and (
-        len(segments) == 2 or (len(segments) == 3 and parent == "vars")
-    ):
-        return any(word in name.upper() for word in _SECRET_ENV_WORDS)
-    squashed = name.lower().replace("_", "").replace("-", "")
-    return squashed == "key" or squashed.endswith(_SECRET_SUFFIXES)
-
-
-def _only_references(text: str) -> bool:
-    """``${VAR}`` (or ``Bearer ${VAR}``) names a secret without being one."""
-    names = [name for name, _ in references(text)]
-    if not names:
-        return False
-    rest = text
-    for name in names:
-        rest = rest.replace("${" + name + "}", "")
-    return rest.strip().lower() in _AUTH_SCHEMES
-
-
-def mask_secrets(data: Any, at: Sequence[Segment] = ()) -> Any:
-    """A copy of ``data`` (found at ``at`` in the config) with secrets replaced by a preview."""
-    if isinstance(data, dict):
-        return {k: mask_secrets(v, (*at, k)) for k, v in data.items()}
-    if isinstance(data, list):
-        return [mask_secrets(v, (*at, i)) for i, v in enumerate(data)]
-    if isinstance(data, bool) or data is None or not is_secret_path(at):
-        return data
-    if isinstance(data, str):
-        return data if _only_references(data) else mask_secret(data)
-    return mask_secret(str(data))

@@ -15,14 +15,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
 from ..errors import ClawdbotLiteLLMError, ConfigValidationError, Problem
 from ..refs import (
-    DEFAULT_PROVIDER,
     ModelTarget,
     alias_table,
     candidate_chain,
@@ -39,90 +38,29 @@ from .load import (
     substitute,
 )
 from .locate import config_path
-from .schema import Api, ClawdbotConfig, ModelDefinition, ProviderConfig, validate_config
+from .schema import (
+    DEFAULT_PROVIDER,
+    MIN_CONTEXT_WINDOW,
+    WARN_CONTEXT_WINDOW,
+    ClawdbotConfig,
+    ModelDefinition,
+    Provider,
+    ProviderConfig,
+    Source,
+    SourceKind,
+    validate_config,
+)
+from .secrets import display_url
 
 DEFAULT_BASE_URL = "http://localhost:4000"
 DEFAULT_MODEL = "gpt-4"
 ENV_API_KEY = "LITELLM_API_KEY"
 ENV_BASE_URL = "LITELLM_BASE_URL"
 ENV_MODEL = "LITELLM_MODEL"
-MIN_CONTEXT_WINDOW = 16_000
-WARN_CONTEXT_WINDOW = 32_000
 
 
 class ConfigWarning(UserWarning):
     """Something in the config works, but probably not as the user meant."""
-
-
-SourceKind = Literal["file", "include", "environment", "env-block", "default", "plugin"]
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a resolved value came from, for ``doctor`` and for people reading ``models list``."""
-
-    kind: SourceKind
-    detail: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.detail}".strip()
-
-
-def mask_secret(secret: str | None) -> str:
-    """``sk-…abcd``-style preview: enough to recognise a key, too little to use it.
-
-    A short key gets no preview at all: seven known characters of a twelve-character key
-    leave too little to guess.
-    """
-    if not secret:
-        return "(none)"
-    if len(secret) < 16:
-        return "****"
-    return f"{secret[:3]}…{secret[-4:]}"
-
-
-def display_url(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced, for reprs, warnings and messages."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
-
-
-@dataclass(frozen=True)
-class Provider:
-    """A provider ready to be called: normalised URL, resolved key, models with defaults."""
-
-    name: str
-    base_url: str
-    api_key: str | None = field(repr=False)
-    api: Api
-    headers: Mapping[str, str] = field(repr=False)
-    models: tuple[ModelDefinition, ...]
-    sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"Provider(name={self.name!r}, base_url={display_url(self.base_url)!r}, "
-            f"api_key={mask_secret(self.api_key)!r}, api={self.api!r}, "
-            f"models={[m.id for m in self.models]!r})"
-        )
-
-    def model(self, model_id: str) -> ModelDefinition | None:
-        """The definition with exactly this id (ids are case-sensitive, as on the proxy)."""
-        return next((m for m in self.models if m.id == model_id), None)
-
-    @property
-    def api_base(self) -> str:
-        """The ``base_url`` the ``openai`` client gets: LiteLLM's ``/v1`` is appended here."""
-        if self.name == DEFAULT_PROVIDER:
-            return f"{self.base_url}/v1"
-        return self.base_url
-
-    def headers_for(self, model: ModelDefinition) -> dict[str, str]:
-        """Provider headers overlaid by the model's own."""
-        return {**self.headers, **(model.headers or {})}
 
 
 def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
@@ -312,6 +250,15 @@ class ResolvedConfig:
                         )
                     )
         return problems
+
+
+def resolve_quietly(
+    document: Document, environ: Mapping[str, str], implicit: Mapping[str, ImplicitProvider] | None
+) -> ResolvedConfig:
+    """Resolve for checking: warnings kept on the result, unset ``${VAR}`` left in place."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConfigWarning)
+        return resolve_document(document, environ, implicit, keep_missing_vars=True)
 
 
 def resolve_document(

@@ -9,6 +9,8 @@ and camelCase in the file, exactly as Clawdbot spells them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -17,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from ..errors import ConfigValidationError, Problem
+from .secrets import display_url, mask_secret
 
 Api = Literal[
     "openai-completions",
@@ -33,6 +36,13 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 DEFAULT_CONTEXT_WINDOW = 200_000
 DEFAULT_MAX_TOKENS = 8192
+# Clawdbot refuses a model whose window is below the minimum and warns below the second figure.
+MIN_CONTEXT_WINDOW = 16_000
+WARN_CONTEXT_WINDOW = 32_000
+# The provider this package exists for: its base URL gets LiteLLM's /v1 appended.
+DEFAULT_PROVIDER = "litellm"
+
+SourceKind = Literal["file", "include", "environment", "env-block", "default", "plugin"]
 
 
 class _Owned(BaseModel):
@@ -275,3 +285,49 @@ def validate_config(data: object, source: str) -> ClawdbotConfig:
         return ClawdbotConfig.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as error:
         raise ConfigValidationError(source, problems_from(error)) from None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a resolved value came from, for ``doctor`` and for people reading ``models list``."""
+
+    kind: SourceKind
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.detail}".strip()
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider ready to be called: normalised URL, resolved key, models with defaults."""
+
+    name: str
+    base_url: str
+    api_key: str | None = field(repr=False)
+    api: Api
+    headers: Mapping[str, str] = field(repr=False)
+    models: tuple[ModelDefinition, ...]
+    sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Provider(name={self.name!r}, base_url={display_url(self.base_url)!r}, "
+            f"api_key={mask_secret(self.api_key)!r}, api={self.api!r}, "
+            f"models={[m.id for m in self.models]!r})"
+        )
+
+    def model(self, model_id: str) -> ModelDefinition | None:
+        """The definition with exactly this id (ids are case-sensitive, as on the proxy)."""
+        return next((m for m in self.models if m.id == model_id), None)
+
+    @property
+    def api_base(self) -> str:
+        """The ``base_url`` the ``openai`` client gets: LiteLLM's ``/v1`` is appended here."""
+        if self.name == DEFAULT_PROVIDER:
+            return f"{self.base_url}/v1"
+        return self.base_url
+
+    def headers_for(self, model: ModelDefinition) -> dict[str, str]:
+        """Provider headers overlaid by the model's own."""
+        return {**self.headers, **(model.headers or {})}

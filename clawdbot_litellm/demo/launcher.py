@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from ..config.resolve import mask_secret
+from ..config.secrets import mask_secret
 from ..errors import ProxyLaunchError
 
 PROXY_ENV = "CLAWDBOT_LITELLM_PROXY"

@@ -13,19 +13,18 @@ import pytest
 
 import clawdbot_litellm
 from clawdbot_litellm.config import edit
+from clawdbot_litellm.config.check import find_problems
 from clawdbot_litellm.config.edit import (
     EditResult,
     edit_config,
-    find_problems,
     get_config_value,
     has_comments,
-    is_secret_path,
-    mask_secrets,
     set_config_value,
     unset_config_value,
 )
 from clawdbot_litellm.config.path import set_at
 from clawdbot_litellm.config.resolve import ConfigWarning
+from clawdbot_litellm.config.secrets import is_secret_path, mask_secrets
 from clawdbot_litellm.errors import (
     ConfigError,
     ConfigFileError,

@@ -16,17 +16,14 @@ from clawdbot_litellm.config.resolve import (
     DEFAULT_BASE_URL,
     ConfigWarning,
     ImplicitProvider,
-    Provider,
     ResolvedConfig,
-    Source,
-    display_url,
     load_config,
-    mask_secret,
     normalise_base_url,
     resolve_api_key,
     resolve_document,
 )
-from clawdbot_litellm.config.schema import ModelDefinition, ProviderConfig
+from clawdbot_litellm.config.schema import ModelDefinition, Provider, ProviderConfig, Source
+from clawdbot_litellm.config.secrets import display_url, mask_secret
 from clawdbot_litellm.errors import (
     ConfigValidationError,
     InvalidModelRefError,

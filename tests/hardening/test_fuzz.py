@@ -38,13 +38,8 @@ from clawdbot_litellm.config.path import (
     set_at,
     unset_at,
 )
-from clawdbot_litellm.config.resolve import (
-    ConfigWarning,
-    ImplicitProvider,
-    Provider,
-    resolve_document,
-)
-from clawdbot_litellm.config.schema import ModelDefinition, ProviderConfig
+from clawdbot_litellm.config.resolve import ConfigWarning, ImplicitProvider, resolve_document
+from clawdbot_litellm.config.schema import ModelDefinition, Provider, ProviderConfig
 from clawdbot_litellm.errors import (
     ClawdbotLiteLLMError,
     ConfigError,
