@@ -33,6 +33,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "onboarding": ("OnboardingAnswers", "onboard"),
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
     "refs": ("ModelRef", "ModelTarget", "parse_ref"),
+    "sync": ("SyncReport", "sync_document"),
     "errors": tuple(_errors.__all__),
 }
 _EXPORTS: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
     from .results import ChatResult, StreamEvent, Usage
+    from .sync import SyncReport, sync_document
 
 
 def __getattr__(name: str) -> Any:

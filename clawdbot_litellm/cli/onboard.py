@@ -24,7 +24,7 @@ from ..config.resolve import (
     ENV_MODEL,
     ConfigWarning,
 )
-from ..config.schema import MIN_CONTEXT_WINDOW
+from ..config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
 from ..config.secrets import mask_secret
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError
@@ -39,6 +39,7 @@ from ..onboarding import (
 from ..onboarding import (
     onboard as write_onboarding,
 )
+from ..sync import configured_ids
 from .output import fail, warnings_as_lines
 from .spinner import spinner
 
@@ -203,16 +204,6 @@ def choose_limit(
     return int(click.prompt(label, default=default, type=click.IntRange(min=minimum)))
 
 
-def _configured_ids(raw: Mapping[str, Any]) -> set[str]:
-    section = raw.get("models")
-    providers = section.get("providers") if isinstance(section, dict) else None
-    provider = providers.get("litellm") if isinstance(providers, dict) else None
-    models = provider.get("models") if isinstance(provider, dict) else None
-    if not isinstance(models, list):
-        return set()
-    return {str(entry.get("id")) for entry in models if isinstance(entry, dict)}
-
-
 def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoice) -> list[str]:
     """What onboarding changed, one line each, with the key masked."""
     after = plan(before, answers)
@@ -222,7 +213,7 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
         f"{provider}.apiKey = {API_KEY_REFERENCE}",
         f'{provider}.api = "openai-completions"',
     ]
-    if answers.model in _configured_ids(before):
+    if answers.model in configured_ids(before, DEFAULT_PROVIDER):
         lines.append(f"{provider}.models: {answers.model} already defined, kept as written")
     else:
         entry = answers.definition()

@@ -15,10 +15,10 @@ import pytest
 from cli_support import run, write
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.cli.models import sync_document
 from clawdbot_litellm.config.resolve import load_config
 from clawdbot_litellm.discovery import DiscoveredModel
 from clawdbot_litellm.errors import ConfigError
+from clawdbot_litellm.sync import sync_document
 
 
 def litellm_config(base_url: str, models: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
