@@ -1,0 +1,1 @@
+"""The Clawdbot config: locate, load, validate, resolve, edit and check one file."""

@@ -1,9 +1,10 @@
-"""Pydantic models of the parts of a Clawdbot config this package owns.
+"""What a config may say and what it becomes: the owned schema, Clawdbot's limits, ``Provider``.
 
 Provider and model definitions are strict (an unknown key is an error, as in Clawdbot's own schema,
 so a file valid here is valid there). Everything around them (channels, gateway, the other keys of
 ``agents``) belongs to Clawdbot and is ignored, never rejected. Field names are snake_case in Python
-and camelCase in the file, exactly as Clawdbot spells them.
+and camelCase in the file, exactly as Clawdbot spells them. ``Provider`` is what the rest of the
+package calls: it lives here, below refs and resolution, so the config layer only imports downward.
 """
 
 from __future__ import annotations
