@@ -65,7 +65,9 @@ def test_an_edit_creating_a_key_clawdbot_refuses_is_refused(
     assert config.read_bytes() == before
 
 
-def test_keys_already_in_the_file_are_problems_in_validate_and_doctor(tmp_path: Path) -> None:
+def test_keys_already_in_the_file_are_problems_in_validate_and_doctor(
+    tmp_path: Path, loopback_allowed: None
+) -> None:
     doc = json.loads(json.dumps(BASE))
     doc["agents"]["default"] = {"model": {"primary": "litellm/gpt-4"}}
     config = write_json(tmp_path / "c.json", doc)
