@@ -106,7 +106,7 @@ def _builtin_rows(
     """Refs in the config to providers Clawdbot serves itself (no ``models.providers`` entry)."""
     refs = [r for r in roles if r not in resolved.refs()]
     refs += [c for r in resolved.config.agents.defaults.models if (c := _canonical(r))]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ref in dict.fromkeys(refs):
         provider, _, model_id = ref.partition("/")
         if provider in resolved.providers or not is_builtin(provider):

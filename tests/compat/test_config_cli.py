@@ -170,7 +170,16 @@ def test_unset_of_a_missing_path_is_not_found(path: str) -> None:
 
 def test_cli_set_and_get_with_clawdbot_path_forms(tmp_path: Path) -> None:
     config = write_json(tmp_path / "c.json", {"agents": {"defaults": {"model": {}}}})
-    result = run(["--config", str(config), "config", "set", " agents..defaults.model.primary ", "openai/gpt-5.2"])
+    result = run(
+        [
+            "--config",
+            str(config),
+            "config",
+            "set",
+            " agents..defaults.model.primary ",
+            "openai/gpt-5.2",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert read_json(config)["agents"]["defaults"]["model"]["primary"] == "openai/gpt-5.2"
     got = run(["--config", str(config), "config", "get", "agents[defaults][model].primary\\"])
@@ -202,7 +211,7 @@ def test_library_set_through_a_string_keeps_clawdbots_result(tmp_path: Path) -> 
 def test_library_unset_of_a_missing_path_leaves_the_file(tmp_path: Path) -> None:
     config = write_json(tmp_path / "c.json", {"gateway": {"port": 18789}})
     before = config.read_bytes()
-    with pytest.raises(ConfigPathNotFoundError, match="gateway.mode"):
+    with pytest.raises(ConfigPathNotFoundError, match=r"gateway\.mode"):
         unset_config_value("gateway.mode", config=config)
     assert config.read_bytes() == before
     assert json.loads(before) == {"gateway": {"port": 18789}}

@@ -70,7 +70,9 @@ def test_an_array_only_file_stands_where_it_is_included(tmp_path: Path) -> None:
     )
     assert result == {
         "agents": {
-            "defaults": {"model": {"fallbacks": ["litellm/gpt-4o-mini", "anthropic/claude-opus-4-5"]}}
+            "defaults": {
+                "model": {"fallbacks": ["litellm/gpt-4o-mini", "anthropic/claude-opus-4-5"]}
+            }
         }
     }
 
@@ -130,7 +132,9 @@ def test_sibling_keys_need_an_object_to_merge_into(tmp_path: Path) -> None:
     # processInclude: "Sibling keys require included content to be an object"
     write(tmp_path / "arr.json5", "[1]")
     main = write(tmp_path / "main.json5", '{ x: { $include: "arr.json5", extra: 1 } }')
-    with pytest.raises(IncludeError, match="included content must be an object, but it is an array"):
+    with pytest.raises(
+        IncludeError, match="included content must be an object, but it is an array"
+    ):
         load_document(main)
 
 
@@ -153,7 +157,9 @@ def test_a_cycle_is_an_error_naming_the_chain(tmp_path: Path) -> None:
     write(tmp_path / "a.json5", '{ $include: "b.json5" }')
     write(tmp_path / "b.json5", '{ $include: "a.json5" }')
     main = write(tmp_path / "main.json5", '{ $include: "a.json5" }')
-    with pytest.raises(IncludeError, match=r"Include cycle: .*a\.json5 -> .*b\.json5 -> .*a\.json5"):
+    with pytest.raises(
+        IncludeError, match=r"Include cycle: .*a\.json5 -> .*b\.json5 -> .*a\.json5"
+    ):
         load_document(main)
 
 
@@ -172,7 +178,7 @@ def test_ten_levels_are_allowed_and_the_eleventh_is_not(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_error_naming_both_files(tmp_path: Path) -> None:
     # readFile: "Failed to read include file"; ours names the including file and the target.
     main = write(tmp_path / "main.json5", '{ $include: "gone.json5" }')
-    with pytest.raises(ConfigFileError, match='main.json5: \\$include "gone.json5"'):
+    with pytest.raises(ConfigFileError, match=r'main\.json5: \$include "gone\.json5"'):
         load_document(main)
 
 

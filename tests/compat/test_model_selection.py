@@ -117,7 +117,10 @@ def test_builtin_primary_with_a_local_fallback_validates(tmp_path: Path) -> None
         "models": {"providers": {"lmstudio": local("qwen3", api="openai-responses")}},
         "agents": {
             "defaults": {
-                "model": {"primary": "anthropic/claude-sonnet-4-5", "fallbacks": ["lmstudio/qwen3"]},
+                "model": {
+                    "primary": "anthropic/claude-sonnet-4-5",
+                    "fallbacks": ["lmstudio/qwen3"],
+                },
                 "models": {"anthropic/claude-sonnet-4-5": {"alias": "Sonnet"}},
             }
         },
@@ -173,8 +176,8 @@ def test_fallback_chain_skips_what_it_cannot_send_with_one_note_each() -> None:
 
 
 def test_a_chain_with_nothing_sendable_fails_with_the_first_reason() -> None:
-    resolved = config(
-        {"agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5"}}}}
-    )
-    with pytest.raises(UnsupportedAPIError, match="anthropic/claude-opus-4-5 is served by Clawdbot"):
+    resolved = config({"agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5"}}}})
+    with pytest.raises(
+        UnsupportedAPIError, match="anthropic/claude-opus-4-5 is served by Clawdbot"
+    ):
         resolved.candidates()

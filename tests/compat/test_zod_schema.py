@@ -47,7 +47,10 @@ BASE: dict[str, Any] = {
         ("agents.defaults.model.primry", "agents.defaults.model.primary"),
         # more levels Clawdbot keeps strict
         ("agents.defaults.modell", "agents.defaults.model"),
-        ("agents.defaults.models[litellm/gpt-4].alais", "agents.defaults.models[litellm/gpt-4].alias"),
+        (
+            "agents.defaults.models[litellm/gpt-4].alais",
+            "agents.defaults.models[litellm/gpt-4].alias",
+        ),
         ("models.mdoe", "models.mode"),
         ("Gateway.port", "gateway"),
     ],
