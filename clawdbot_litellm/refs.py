@@ -106,8 +106,8 @@ def other_api_error(target: ModelTarget, providers: Mapping[str, Provider]) -> E
     """``target``'s provider (or model) speaks an API other than ``openai-completions``."""
     return UnsupportedAPIError(
         f"{target.ref} uses api {target_api(target)!r} (models.providers.{target.ref.provider}"
-        f".api); {_sends_only(providers)}. Use Clawdbot for this model, or set its api to "
-        f'"{SEND_API}" if the server is OpenAI-compatible'
+        f".api); {_sends_only(providers)}. Use Clawdbot for this model, or set "
+        f'api: "{SEND_API}" if the server is OpenAI-compatible'
     )
 
 

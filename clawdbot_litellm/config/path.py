@@ -32,7 +32,8 @@ _JS_SPACE = (
 )
 
 
-def _trim(text: str) -> str:
+def js_trim(text: str) -> str:
+    """``text`` without the surrounding whitespace JavaScript's ``trim()`` removes."""
     return text.strip(_JS_SPACE)
 
 
@@ -50,7 +51,7 @@ def parse_path(text: str) -> list[str]:
       ``a[b][c]``); ``[]`` and a missing ``]`` are errors;
     - every segment is trimmed at the end, and segments that are then empty are dropped.
     """
-    source = _trim(text)
+    source = js_trim(text)
     if not source:
         raise ConfigPathError(EMPTY_PATH)
     parts: list[str] = []
@@ -77,7 +78,7 @@ def parse_path(text: str) -> list[str]:
                     text,
                     "Close the bracket, e.g. models[litellm/gpt-4]",
                 )
-            inside = _trim(source[i + 1 : close])
+            inside = js_trim(source[i + 1 : close])
             if not inside:
                 raise _path_error(
                     'Invalid path (empty "[]")', text, "Put a key or an index between the brackets"
@@ -89,7 +90,7 @@ def parse_path(text: str) -> list[str]:
             i += 1
     if current:
         parts.append(current)
-    segments = [trimmed for part in parts if (trimmed := _trim(part))]
+    segments = [trimmed for part in parts if (trimmed := js_trim(part))]
     if not segments:
         raise ConfigPathError(EMPTY_PATH)
     return segments
@@ -145,33 +146,41 @@ def get_at(data: Any, segments: Sequence[Segment]) -> Any:
     return node
 
 
-def set_at(data: Any, segments: Sequence[Segment], value: Any) -> Any:
+def set_at(
+    data: Any, segments: Sequence[Segment], value: Any, *, notes: list[str] | None = None
+) -> Any:
     """A copy of ``data`` with ``value`` at ``segments``, as Clawdbot's ``setAtPath`` sets it.
 
     On the way, a missing value, ``null`` or a plain value (string, number, boolean) is replaced
     by a new container: an array when the next segment is an index, else an object. An index past
     the end of an array fills the gap with ``null``. Both are Clawdbot's results; because the first
     loses the value that stood in the way and the second leaves ``null``s behind, each also gives
-    a one-line ``ConfigWarning``. Only the containers on the path are copied.
+    a one-line note: appended to ``notes`` when given, else a ``ConfigWarning``. Only the
+    containers on the path are copied.
     """
     if not segments:
         raise ConfigPathError(EMPTY_PATH)
-    return _set(data, list(segments), 0, value)
+    said: list[str] = []
+    result = _set(data, list(segments), 0, value, said)
+    if notes is not None:
+        notes.extend(said)
+    else:
+        from .resolve import ConfigWarning  # resolve imports this module's neighbours only
+
+        for note in said:
+            warnings.warn(note, ConfigWarning, stacklevel=2)
+    return result
 
 
-def _warn(message: str) -> None:
-    from .resolve import ConfigWarning  # resolve imports this module's neighbours, not this one
-
-    warnings.warn(message, ConfigWarning, stacklevel=4)
-
-
-def _container_for(existing: Any, segments: list[Segment], depth: int, where: list[Segment]) -> Any:
+def _container_for(
+    existing: Any, segments: list[Segment], depth: int, where: list[Segment], notes: list[str]
+) -> Any:
     """``existing`` if it is a container, else the new one Clawdbot puts in its place."""
     if isinstance(existing, (dict, list)):
         return existing
     fresh: list[Any] | dict[str, Any] = [] if _index(segments[depth + 1]) is not None else {}
     if existing is not None:
-        _warn(
+        notes.append(
             f"{format_path(where)} held {json_type(existing)}; it was replaced by "
             f"{json_type(fresh)} to set {format_path(segments)}, as Clawdbot does, and its "
             "old value is gone (the previous file is kept as a backup)"
@@ -179,7 +188,7 @@ def _container_for(existing: Any, segments: list[Segment], depth: int, where: li
     return fresh
 
 
-def _set(node: Any, segments: list[Segment], depth: int, value: Any) -> Any:
+def _set(node: Any, segments: list[Segment], depth: int, value: Any, notes: list[str]) -> Any:
     segment = segments[depth]
     last = depth == len(segments) - 1
     here = segments[:depth]
@@ -193,7 +202,7 @@ def _set(node: Any, segments: list[Segment], depth: int, value: Any) -> Any:
             )
         copy_list = list(node)
         if index > len(copy_list):
-            _warn(
+            notes.append(
                 f"{format_path(here)} had {len(copy_list)} item(s); setting index {index} "
                 f"filled positions {len(copy_list)}..{index - 1} with null, as Clawdbot does"
             )
@@ -201,8 +210,8 @@ def _set(node: Any, segments: list[Segment], depth: int, value: Any) -> Any:
         if last:
             copy_list[index] = value
         else:
-            child = _container_for(copy_list[index], segments, depth, [*here, index])
-            copy_list[index] = _set(child, segments, depth + 1, value)
+            child = _container_for(copy_list[index], segments, depth, [*here, index], notes)
+            copy_list[index] = _set(child, segments, depth + 1, value, notes)
         return copy_list
     if isinstance(node, dict):
         key = str(segment)
@@ -210,8 +219,8 @@ def _set(node: Any, segments: list[Segment], depth: int, value: Any) -> Any:
         if last:
             copy[key] = value
         else:
-            child = _container_for(node.get(key), segments, depth, [*here, key])
-            copy[key] = _set(child, segments, depth + 1, value)
+            child = _container_for(node.get(key), segments, depth, [*here, key], notes)
+            copy[key] = _set(child, segments, depth + 1, value, notes)
         return copy
     where = format_path(here) or "<root>"
     raise ConfigPathError(

@@ -196,15 +196,25 @@ def test_cli_set_past_the_end_is_refused_by_validation_with_the_warning(tmp_path
         ["--config", str(config), "config", "set", "agents.defaults.model.fallbacks[2]", "x"]
     )
     assert result.exit_code == 1
-    assert "Warning: agents.defaults.model.fallbacks had 0 item(s)" in result.stderr
+    assert result.stderr.startswith("Error: ")
     assert "fallbacks[0]: must be a string" in result.stderr
+    assert "fallbacks[2]: agents.defaults.model.fallbacks had 0 item(s)" in result.stderr
     assert config.read_bytes() == before
 
 
 def test_library_set_through_a_string_keeps_clawdbots_result(tmp_path: Path) -> None:
     config = write_json(tmp_path / "c.json", {"channels": {"telegram": "off"}})
-    with pytest.warns(ConfigWarning, match="channels.telegram held a string"):
-        set_config_value("channels.telegram.enabled", True, config=config)
+    result = set_config_value("channels.telegram.enabled", True, config=config)
+    assert read_json(config) == {"channels": {"telegram": {"enabled": True}}}
+    assert result.notes[0].startswith("channels.telegram held a string; it was replaced")
+
+
+def test_cli_set_through_a_string_prints_one_warning_line(tmp_path: Path) -> None:
+    config = write_json(tmp_path / "c.json", {"channels": {"telegram": "off"}})
+    result = run(["--config", str(config), "config", "set", "channels.telegram.enabled", "true"])
+    assert result.exit_code == 0, result.output
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert "channels.telegram held a string" in warning
     assert read_json(config) == {"channels": {"telegram": {"enabled": True}}}
 
 
