@@ -181,3 +181,14 @@ def test_a_chain_with_nothing_sendable_fails_with_the_first_reason() -> None:
         UnsupportedAPIError, match="anthropic/claude-opus-4-5 is served by Clawdbot"
     ):
         resolved.candidates()
+
+
+def test_cli_chat_with_a_builtin_ref_is_one_plain_error(tmp_path: Path) -> None:
+    from compat_support import run, write_json
+
+    config = write_json(tmp_path / "c.json", {"models": {"providers": {"local": local("x")}}})
+    result = run(["--config", str(config), "chat", "-m", "anthropic/claude-sonnet-4-5", "hi"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: anthropic/claude-sonnet-4-5 is served by Clawdbot itself")
+    assert "sends only to openai-completions providers (configured: litellm, local)" in line
