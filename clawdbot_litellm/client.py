@@ -16,7 +16,7 @@ import openai
 
 from .config.resolve import ResolvedConfig, from_environment, load_config
 from .config.schema import DEFAULT_PROVIDER, Provider
-from .errors import ModelNotServedError, UnsupportedAPIError
+from .errors import ModelNotServedError
 from .proxy_errors import (
     MAPPED_ERRORS,
     MappedError,
@@ -26,7 +26,7 @@ from .proxy_errors import (
     stream_error,
     with_served_hint,
 )
-from .refs import ModelTarget
+from .refs import SEND_API, ModelTarget, other_api_error, target_api
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
 from .results import Accumulator, ChatResult, StreamEvent
 from .settings import client_settings
@@ -35,18 +35,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai.types.chat import ChatCompletionChunk
 
-SUPPORTED_API = "openai-completions"
 _MAX_CACHED_CHAINS = 256
-
-
-def _check_api(target: ModelTarget) -> None:
-    api = target.model.api or target.provider.api
-    if api != SUPPORTED_API:
-        raise UnsupportedAPIError(
-            f"{target.ref} uses api {api!r}; this adapter sends only {SUPPORTED_API!r}. Use "
-            'Clawdbot itself for this provider, or set api: "openai-completions" if the '
-            "server is OpenAI-compatible"
-        )
 
 
 # --- the twins -----------------------------------------------------------------------------------
@@ -106,7 +95,8 @@ class _Base:
         options: ChatOptions,
         stream: bool,
     ) -> PreparedRequest:
-        _check_api(target)
+        if target_api(target) != SEND_API:
+            raise other_api_error(target, self.config.providers)
         prepared = build_request(target.model, prompt, options, stream=stream, ref=str(target.ref))
         headers: dict[str, Any] = {k: v for k, v in (target.model.headers or {}).items()}
         if not target.provider.api_key:
@@ -475,7 +465,6 @@ class AsyncClient(_Base):
 
 
 __all__ = [
-    "SUPPORTED_API",
     "AsyncChatStream",
     "AsyncClient",
     "ChatStream",

@@ -265,7 +265,7 @@ def _model_checks(provider: Provider, served: Mapping[str, DiscoveredModel]) -> 
 
 
 def _window_check(
-    ref: str, configured: int, found: DiscoveredModel, changes: Mapping[str, Any]
+    ref: str, configured: float, found: DiscoveredModel, changes: Mapping[str, Any]
 ) -> Check:
     name = f"context window {ref}"
     if found.context_window is None:

@@ -10,8 +10,11 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .builtin_providers import is_builtin, normalize_provider_id
 from .config.schema import DEFAULT_PROVIDER, ModelDefinition, Provider
-from .errors import InvalidModelRefError, UnknownModelError
+from .errors import InvalidModelRefError, UnknownModelError, UnsupportedAPIError
+
+SEND_API = "openai-completions"  # the one API this package sends
 
 
 @dataclass(frozen=True, order=True)
@@ -26,13 +29,17 @@ class ModelRef:
 
 
 def parse_ref(text: str) -> ModelRef:
-    """Split at the first ``/`` (``litellm/openai/gpt-4o`` is model ``openai/gpt-4o``)."""
+    """Split at the first ``/`` (``litellm/openai/gpt-4o`` is model ``openai/gpt-4o``).
+
+    The provider is normalised as Clawdbot does (``normalizeProviderId``): trimmed, lower-cased,
+    and ``z.ai``/``z-ai``, ``opencode-zen``, ``qwen`` folded to ``zai``, ``opencode``,
+    ``qwen-portal``."""
     if not isinstance(text, str) or "/" not in text:
         raise InvalidModelRefError(
             f"Invalid model ref {text!r}: write it as provider/model, e.g. litellm/gpt-4"
         )
     provider, _, model = text.partition("/")
-    provider, model = provider.strip().lower(), model.strip()
+    provider, model = normalize_provider_id(provider), model.strip()
     if not provider or not model:
         raise InvalidModelRefError(
             f"Invalid model ref {text!r}: both the provider and the model id must be non-empty "
@@ -51,16 +58,60 @@ class ModelTarget:
 
 
 def alias_table(entries: Mapping[str, str | None]) -> dict[str, str]:
-    """``{alias.lower(): ref}`` from ``agents.defaults.models``; clashes are found by ``check``."""
+    """``{alias.lower(): ref}`` from ``agents.defaults.models``, as Clawdbot's
+    ``buildModelAliasIndex``: aliases trimmed and compared without case, and when two entries
+    claim the same alias the LAST one wins (``check`` warns about such clashes)."""
     table: dict[str, str] = {}
     for ref, alias in entries.items():
         if alias and alias.strip():
-            table.setdefault(alias.strip().lower(), ref)
+            table[alias.strip().lower()] = ref
     return table
 
 
 def configured_refs(providers: Mapping[str, Provider]) -> list[str]:
     return [f"{name}/{m.id}" for name, p in providers.items() for m in p.models]
+
+
+def sendable_providers(providers: Mapping[str, Provider]) -> list[str]:
+    """The configured providers this package can send to (``api: openai-completions``)."""
+    return [name for name, p in providers.items() if p.api == SEND_API]
+
+
+def target_api(target: ModelTarget) -> str:
+    """The API a request to ``target`` would speak (the model's own ``api`` wins)."""
+    return target.model.api or target.provider.api
+
+
+def _sends_only(providers: Mapping[str, Provider]) -> str:
+    names = sendable_providers(providers)
+    listed = ", ".join(names) if names else "none"
+    return f"this package sends only to {SEND_API} providers (configured: {listed})"
+
+
+def served_by_clawdbot_error(ref: ModelRef, providers: Mapping[str, Provider]) -> Exception:
+    """``ref`` names a provider Clawdbot serves itself (``anthropic``, ``openai``, ...)."""
+    return UnsupportedAPIError(
+        f"{ref} is served by Clawdbot itself (built-in provider {ref.provider!r}), not by this "
+        f"package: {_sends_only(providers)}. Use Clawdbot for this model, or name one of those "
+        "providers' models"
+    )
+
+
+def other_api_error(target: ModelTarget, providers: Mapping[str, Provider]) -> Exception:
+    """``target``'s provider (or model) speaks an API other than ``openai-completions``."""
+    return UnsupportedAPIError(
+        f"{target.ref} uses api {target_api(target)!r} (models.providers.{target.ref.provider}"
+        f".api); {_sends_only(providers)}. Use Clawdbot for this model, or set "
+        f'api: "{SEND_API}" if the server is OpenAI-compatible'
+    )
+
+
+def _provider_named(name: str, providers: Mapping[str, Provider]) -> Provider | None:
+    """The provider configured under ``name``, compared as Clawdbot compares provider ids."""
+    found = providers.get(name)
+    if found is not None:
+        return found
+    return next((p for key, p in providers.items() if normalize_provider_id(key) == name), None)
 
 
 def _unknown(text: str, providers: Mapping[str, Provider], aliases: Iterable[str]) -> Exception:
@@ -97,11 +148,15 @@ def resolve_ref(
             )
         raise _unknown(text, providers, aliases)
     ref = parse_ref(text)
-    provider = providers.get(ref.provider)
+    provider = _provider_named(ref.provider, providers)
     model = provider.model(ref.model) if provider is not None else None
     if provider is None or model is None:
+        if is_builtin(ref.provider):
+            # Clawdbot serves it from its own catalogue (also next to a configured entry of
+            # the same name, under models.mode "merge").
+            raise served_by_clawdbot_error(ref, providers)
         raise _unknown(str(ref), providers, aliases)
-    return ModelTarget(ref, provider, model)
+    return ModelTarget(ModelRef(provider.name, ref.model), provider, model)
 
 
 def candidate_chain(
@@ -111,17 +166,51 @@ def candidate_chain(
     providers: Mapping[str, Provider],
     aliases: Mapping[str, str],
 ) -> list[ModelTarget]:
-    """The requested (or primary) model followed by the fallbacks, each once, in order."""
+    """The requested (or primary) model followed by the fallbacks, each once, in order.
+
+    Candidates this package cannot send to are left out (see ``sendable_chain``)."""
+    return sendable_chain(requested, primary, fallbacks, providers, aliases)[0]
+
+
+def sendable_chain(
+    requested: str | None,
+    primary: str | None,
+    fallbacks: Iterable[str],
+    providers: Mapping[str, Provider],
+    aliases: Mapping[str, str],
+) -> tuple[list[ModelTarget], list[str]]:
+    """The chain and one note per candidate skipped because this package cannot send to it.
+
+    A model asked for by name (``requested``) that this package cannot send to is an error; the
+    primary model and fallbacks served by Clawdbot itself (or speaking another API) are skipped
+    with a note and the chain goes on. If nothing is left, the first such error is raised.
+    """
     first = requested or primary
     if not first:
         raise InvalidModelRefError(
             "No model chosen: pass one (-m litellm/<model>) or set agents.defaults.model.primary"
         )
     chain: list[ModelTarget] = []
-    seen: set[ModelRef] = set()
-    for text in (first, *fallbacks):
-        target = resolve_ref(text, providers, aliases)
-        if target.ref not in seen:
-            seen.add(target.ref)
+    notes: list[str] = []
+    skipped: list[Exception] = []
+    seen: set[str] = set()
+    for index, text in enumerate((first, *fallbacks)):
+        try:
+            target = resolve_ref(text, providers, aliases)
+            if target_api(target) != SEND_API:
+                raise other_api_error(target, providers)
+        except UnsupportedAPIError as error:
+            if index == 0 and requested:
+                raise
+            if text not in seen:
+                seen.add(text)
+                skipped.append(error)
+                role = "primary model" if index == 0 else "fallback"
+                notes.append(f"skipped {role} {text}: {error}")
+            continue
+        if str(target.ref) not in seen:
+            seen.add(str(target.ref))
             chain.append(target)
-    return chain
+    if not chain and skipped:
+        raise skipped[0]
+    return chain, notes

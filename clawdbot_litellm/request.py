@@ -180,7 +180,7 @@ def _output_limit(
             limit = ceiling
     else:
         limit = min(ceiling, DEFAULT_OUTPUT_CAP)
-    room = window - prompt_tokens
+    room = math.floor(window - prompt_tokens)  # a fractional contextWindow counts whole tokens
     if prompt_tokens + limit > window:
         if requested is None and room > 0:
             notes.append(

@@ -7,11 +7,12 @@ bringing the two together so nobody copies numbers from the proxy's config by ha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 
+from ..builtin_providers import is_builtin
 from ..config.edit import edit_config
 from ..config.load import load_document
 from ..config.locate import config_path
@@ -24,8 +25,8 @@ from ..config.resolve import (
 )
 from ..config.schema import DEFAULT_PROVIDER, Provider
 from ..discovery import DiscoveredModel, discover_models
-from ..errors import ClawdbotLiteLLMError, InvalidModelRefError
-from ..refs import parse_ref
+from ..errors import ClawdbotLiteLLMError, InvalidModelRefError, UnsupportedAPIError
+from ..refs import SEND_API, parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
 from .output import echo_json, fail, warnings_as_lines
 from .spinner import spinner
@@ -66,6 +67,17 @@ def _canonical(ref: str) -> str | None:
         return None
 
 
+def _ref_of(resolved: ResolvedConfig, text: str) -> str | None:
+    """The ref a primary/fallback text names, also for providers Clawdbot serves itself."""
+    try:
+        return str(resolved.resolve(text).ref)
+    except UnsupportedAPIError:
+        named = text if "/" in text else resolved.aliases.get(text.strip().lower(), "")
+        return _canonical(named)
+    except ClawdbotLiteLLMError:
+        return None
+
+
 def _roles(resolved: ResolvedConfig) -> dict[str, str]:
     """``{ref: "primary" | "fallback"}`` for the refs that resolve."""
     roles: dict[str, str] = {}
@@ -73,12 +85,44 @@ def _roles(resolved: ResolvedConfig) -> dict[str, str]:
         for text in texts:
             if not text:
                 continue
-            try:
-                ref = str(resolved.resolve(text).ref)
-            except ClawdbotLiteLLMError:
-                continue
-            roles.setdefault(ref, role)
+            ref = _ref_of(resolved, text)
+            if ref is not None:
+                roles.setdefault(ref, role)
     return roles
+
+
+SENT_BY_US = "clawdbot-litellm"
+SENT_BY_CLAWDBOT = "clawdbot"
+
+
+def _builtin_rows(
+    resolved: ResolvedConfig, aliases: Mapping[str, str], roles: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Refs in the config to providers Clawdbot serves itself (no ``models.providers`` entry)."""
+    refs = [r for r in roles if r not in resolved.refs()]
+    refs += [c for r in resolved.config.agents.defaults.models if (c := _canonical(r))]
+    rows: list[dict[str, Any]] = []
+    for ref in dict.fromkeys(refs):
+        provider, _, model_id = ref.partition("/")
+        if provider in resolved.providers or not is_builtin(provider):
+            continue
+        rows.append(
+            {
+                "ref": ref,
+                "provider": provider,
+                "id": model_id,
+                "name": None,
+                "alias": aliases.get(ref),
+                "contextWindow": None,
+                "maxTokens": None,
+                "reasoning": None,
+                "input": [],
+                "role": roles.get(ref),
+                "served": None,
+                "sentBy": SENT_BY_CLAWDBOT,
+            }
+        )
+    return rows
 
 
 def configured_rows(resolved: ResolvedConfig) -> list[dict[str, Any]]:
@@ -106,9 +150,12 @@ def configured_rows(resolved: ResolvedConfig) -> list[dict[str, Any]]:
                     "input": list(model.input),
                     "role": roles.get(ref),
                     "served": None,
+                    "sentBy": SENT_BY_US
+                    if (model.api or provider.api) == SEND_API
+                    else SENT_BY_CLAWDBOT,
                 }
             )
-    return rows
+    return rows + _builtin_rows(resolved, aliases, roles)
 
 
 def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -164,20 +211,23 @@ def _print_list(
     if not rows:
         click.echo("No models configured. Run `clawdbot-litellm onboard` to add one.")
     else:
-        header = ["REF", "NAME", "ALIAS", "CONTEXT", "MAX OUT", "REASONING", "INPUT", "ROLE"]
+        header = [
+            "REF", "NAME", "ALIAS", "CONTEXT", "MAX OUT", "REASONING", "INPUT", "ROLE", "SENT BY"
+        ]  # fmt: skip
         if remote is not None:
             header.append("PROXY")
         table = [header]
         for row in rows:
             cells = [
                 row["ref"],
-                row["name"],
+                row["name"] or "-",
                 row["alias"] or "-",
-                str(row["contextWindow"]),
-                str(row["maxTokens"]),
+                "-" if row["contextWindow"] is None else str(row["contextWindow"]),
+                "-" if row["maxTokens"] is None else str(row["maxTokens"]),
                 _yes_no(row["reasoning"]),
-                "+".join(row["input"]),
+                "+".join(row["input"]) or "-",
                 row["role"] or "-",
+                "this package" if row["sentBy"] == SENT_BY_US else "Clawdbot",
             ]
             if remote is not None:
                 served = row["served"]
@@ -229,7 +279,11 @@ def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
       "models": [{"ref", "provider", "id", "name", "alias" (str|null),
                   "contextWindow", "maxTokens", "reasoning", "input": ["text", "image"],
                   "role": "primary"|"fallback"|null,
-                  "served": true|false|null (null without --remote or when unknown)}],
+                  "served": true|false|null (null without --remote or when unknown),
+                  "sentBy": "clawdbot-litellm" | "clawdbot"}],
+                  (refs to providers Clawdbot serves itself, such as anthropic/..., are
+                  listed with sentBy "clawdbot" and null name/contextWindow/maxTokens/
+                  reasoning; so are providers whose api is not openai-completions)
       "remote": null without --remote, else one entry per LiteLLM provider
                 (named litellm, litellm-* or litellm_*):
                 [{"provider", "baseUrl", "error": str|null,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import fcntl
 import json
 import os
@@ -371,27 +372,40 @@ def set_config_value(
     config: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EditResult:
-    """Set one value in the raw file (validated; nothing else in the file changes)."""
+    """Set one value in the raw file (validated; nothing else in the file changes).
+
+    Where Clawdbot's ``setAtPath`` replaces a plain value in the way or pads an array with
+    ``null``, the same happens here and ``EditResult.notes`` says so (or, when the result is
+    refused, the error's problems do)."""
     segments = parse_path(path_expr)
     include: list[str] = []
+    path_notes: list[str] = []
 
     def mutate(data: dict[str, Any]) -> dict[str, Any]:
         include.extend(_include_above(data, segments))
-        updated: dict[str, Any] = set_at(data, segments, value)
+        path_notes.clear()
+        updated: dict[str, Any] = set_at(data, segments, value, notes=path_notes)
         return updated
 
     try:
-        return edit_config(config, mutate, environ=environ)
+        result = edit_config(config, mutate, environ=environ)
     except ConfigValidationError as error:
-        if not include:
+        hints = [Problem(format_path(segments), note) for note in path_notes]
+        if include:
+            hints.append(
+                Problem(
+                    format_path(segments),
+                    f"this path is not in the file itself but under an $include ({include[0]}); "
+                    "what is set here is merged over the included file (arrays are appended "
+                    "to), so edit the included file to change its values",
+                )
+            )
+        if not hints:
             raise
-        hint = Problem(
-            format_path(segments),
-            f"this path is not in the file itself but under an $include ({include[0]}); what "
-            "is set here is merged over the included file (arrays are appended to), so edit "
-            "the included file to change its values",
-        )
-        raise ConfigValidationError(error.source, [*error.problems, hint]) from None
+        raise ConfigValidationError(error.source, [*error.problems, *hints]) from None
+    if path_notes:
+        result = dataclasses.replace(result, notes=(*path_notes, *result.notes))
+    return result
 
 
 def _include_above(data: dict[str, Any], segments: Sequence[Segment]) -> list[str]:

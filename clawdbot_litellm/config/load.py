@@ -260,24 +260,45 @@ def _expand(value: Any, file: Path, chain: tuple[Path, ...], config_path: str) -
     if not isinstance(value, dict):
         return value, here
 
-    result: dict[str, Any] = {}
-    origin: dict[str, Any] = {}
-    if INCLUDE_KEY in value:
-        for target in _include_targets(value[INCLUDE_KEY], file, config_path):
-            included, included_origin = _load_include(target, file, chain, config_path)
-            result, origin = deep_merge(result, included, origin, included_origin)
-    siblings: dict[str, Any] = {}
-    sibling_origin: dict[str, Any] = {}
-    for key, item in value.items():
-        if key == INCLUDE_KEY:
-            continue
-        if isinstance(item, (dict, list)):
-            child = f"{config_path}.{key}" if config_path else key
-            siblings[key], sibling_origin[key] = _expand(item, file, chain, child)
-        else:
-            siblings[key], sibling_origin[key] = item, here
     if INCLUDE_KEY not in value:
+        siblings: dict[str, Any] = {}
+        sibling_origin: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                child = f"{config_path}.{key}" if config_path else key
+                siblings[key], sibling_origin[key] = _expand(item, file, chain, child)
+            else:
+                siblings[key], sibling_origin[key] = item, here
         return siblings, sibling_origin
+    return _expand_include(value, file, chain, config_path)
+
+
+def _expand_include(
+    value: dict[str, Any], file: Path, chain: tuple[Path, ...], config_path: str
+) -> tuple[Any, Any]:
+    """An object holding ``$include``, merged as Clawdbot's ``includes.ts`` merges it.
+
+    - Several included files are merged left to right into ``{}`` with the deep merge (objects
+      merge, arrays concatenate, anything else: the later file wins), so two arrays concatenate
+      and an array after an object replaces it.
+    - Without sibling keys the result is whatever the files hold, also an array or a plain value.
+    - Sibling keys are merged over the included content, which must then be an object.
+    """
+    result: Any = {}
+    origin: Any = {}
+    for target in _include_targets(value[INCLUDE_KEY], file, config_path):
+        included, included_origin = _load_include(target, file, chain, config_path)
+        result, origin = deep_merge(result, included, origin, included_origin)
+    rest = {key: item for key, item in value.items() if key != INCLUDE_KEY}
+    if not rest:
+        return result, origin
+    if not isinstance(result, dict):
+        raise IncludeError(
+            f"{file}: $include at {config_path or '<root>'} has sibling keys "
+            f"({', '.join(rest)}), so the included content must be an object, but it is "
+            f"{json_type(result)}; move the sibling keys into the included file, or drop them"
+        )
+    siblings, sibling_origin = _expand(rest, file, chain, config_path)
     return deep_merge(result, siblings, origin, sibling_origin)
 
 
@@ -310,11 +331,8 @@ def _load_include(
             f"({path}); fix the path (relative to {including.parent})"
         )
     data = parse_json5(read_text(path), str(path))
-    if not isinstance(data, dict):
-        raise IncludeError(
-            f'{including}: $include "{target}" must contain an object ({{ ... }}), '
-            f"but {path} holds {json_type(data)}"
-        )
+    # Any JSON value may be included (an array, a plain value): where it may stand is decided by
+    # the including object's sibling keys, and in the end by the schema.
     return _expand(data, path, (*chain, path), config_path)
 
 
@@ -339,6 +357,11 @@ def expand_document(path: Path, raw: Any, text: str = "", exists: bool = True) -
         )
     resolved = path.resolve()
     merged, origins = _expand(raw, resolved, (resolved,), "")
+    if not isinstance(merged, dict):
+        raise IncludeError(
+            f"{path}: the top-level $include makes the config {json_type(merged)}, not an "
+            "object ({ ... }); include a file that holds an object"
+        )
     return Document(path, exists, text, raw, merged, origins)
 
 

@@ -7,6 +7,7 @@ input, so an edit can be validated before anything is written.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,51 +25,52 @@ def _path_error(reason: str, text: str, fix: str) -> ConfigPathError:
     return ConfigPathError(f"{reason}: {text}. {fix}")
 
 
-def _strip(text: str) -> str:
-    """Strip surrounding whitespace, except a space escaped with a backslash."""
-    source = text.lstrip()
-    end = len(source.rstrip())
-    slashes = len(source[:end]) - len(source[:end].rstrip("\\"))
-    if end < len(source) and slashes % 2 == 1:
-        end += 1
-    return source[:end]
+# JavaScript's String.prototype.trim() removes exactly these (Clawdbot trims with it).
+_JS_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def js_trim(text: str) -> str:
+    """``text`` without the surrounding whitespace JavaScript's ``trim()`` removes."""
+    return text.strip(_JS_SPACE)
 
 
 def parse_path(text: str) -> list[str]:
-    """Split a path: ``.`` separates, ``[x]`` is one literal segment, ``\\`` escapes a character."""
-    source = _strip(text)
+    """Split a config path exactly as Clawdbot's ``config get/set/unset`` do.
+
+    Rules (``parsePath`` in Clawdbot's ``src/cli/config-cli.ts``, early 2026):
+
+    - the whole path is trimmed; nothing left is ``Path is empty.``;
+    - ``\\`` takes the next character literally (``gpt-4\\.1``); a lone ``\\`` at the very
+      end is dropped;
+    - ``.`` ends a segment; empty segments (``a..b``, a leading or trailing dot) vanish;
+    - ``[`` ends the segment before it and runs to the next ``]`` (escapes do not apply inside):
+      what is between, trimmed, is one segment (``models[litellm/gpt-4]``, ``fallbacks[0]``,
+      ``a[b][c]``); ``[]`` and a missing ``]`` are errors;
+    - every segment is trimmed at the end, and segments that are then empty are dropped.
+    """
+    source = js_trim(text)
     if not source:
-        raise ConfigPathError(
-            "Path is empty. Name a config key, e.g. agents.defaults.model.primary"
-        )
-    segments: list[str] = []
+        raise ConfigPathError(EMPTY_PATH)
+    parts: list[str] = []
     current = ""
-    # "pending" means a segment is due: at the start, and after every ".".
-    pending = True
     i = 0
     while i < len(source):
         char = source[i]
         if char == "\\":
-            if i + 1 >= len(source):
-                raise _path_error(
-                    'Invalid path (trailing "\\")', text, "Escape a character, e.g. gpt-4\\.1"
-                )
-            current += source[i + 1]
-            pending = False
+            current += source[i + 1 : i + 2]  # nothing when the backslash is last
             i += 2
         elif char == ".":
-            if pending and not current:
-                raise _path_error(
-                    "Invalid path (empty segment)", text, "Remove the extra dot or name the key"
-                )
             if current:
-                segments.append(current)
-            current, pending = "", True
+                parts.append(current)
+            current = ""
             i += 1
         elif char == "[":
             if current:
-                segments.append(current)
-                current = ""
+                parts.append(current)
+            current = ""
             close = source.find("]", i)
             if close == -1:
                 raise _path_error(
@@ -76,22 +78,21 @@ def parse_path(text: str) -> list[str]:
                     text,
                     "Close the bracket, e.g. models[litellm/gpt-4]",
                 )
-            inside = source[i + 1 : close]
-            if not inside.strip():
+            inside = js_trim(source[i + 1 : close])
+            if not inside:
                 raise _path_error(
                     'Invalid path (empty "[]")', text, "Put a key or an index between the brackets"
                 )
-            segments.append(inside)
-            pending = False
+            parts.append(inside)
             i = close + 1
         else:
             current += char
-            pending = False
             i += 1
-    if pending:
-        raise _path_error("Invalid path (empty segment)", text, "Remove the trailing dot")
     if current:
-        segments.append(current)
+        parts.append(current)
+    segments = [trimmed for part in parts if (trimmed := js_trim(part))]
+    if not segments:
+        raise ConfigPathError(EMPTY_PATH)
     return segments
 
 
@@ -145,48 +146,86 @@ def get_at(data: Any, segments: Sequence[Segment]) -> Any:
     return node
 
 
-def set_at(data: Any, segments: Sequence[Segment], value: Any) -> Any:
-    """A copy of ``data`` with ``value`` at ``segments``, creating missing containers on the way
-    (an array where the next segment is numeric). Only the containers on the path are copied."""
+def set_at(
+    data: Any, segments: Sequence[Segment], value: Any, *, notes: list[str] | None = None
+) -> Any:
+    """A copy of ``data`` with ``value`` at ``segments``, as Clawdbot's ``setAtPath`` sets it.
+
+    On the way, a missing value, ``null`` or a plain value (string, number, boolean) is replaced
+    by a new container: an array when the next segment is an index, else an object. An index past
+    the end of an array fills the gap with ``null``. Both are Clawdbot's results; because the first
+    loses the value that stood in the way and the second leaves ``null``s behind, each also gives
+    a one-line note: appended to ``notes`` when given, else a ``ConfigWarning``. Only the
+    containers on the path are copied.
+    """
     if not segments:
-        raise ConfigPathError(
-            "Path is empty. Name a config key, e.g. agents.defaults.model.primary"
+        raise ConfigPathError(EMPTY_PATH)
+    said: list[str] = []
+    result = _set(data, list(segments), 0, value, said)
+    if notes is not None:
+        notes.extend(said)
+    else:
+        from .resolve import ConfigWarning  # resolve imports this module's neighbours only
+
+        for note in said:
+            warnings.warn(note, ConfigWarning, stacklevel=2)
+    return result
+
+
+def _container_for(
+    existing: Any, segments: list[Segment], depth: int, where: list[Segment], notes: list[str]
+) -> Any:
+    """``existing`` if it is a container, else the new one Clawdbot puts in its place."""
+    if isinstance(existing, (dict, list)):
+        return existing
+    fresh: list[Any] | dict[str, Any] = [] if _index(segments[depth + 1]) is not None else {}
+    if existing is not None:
+        notes.append(
+            f"{format_path(where)} held {json_type(existing)}; it was replaced by "
+            f"{json_type(fresh)} to set {format_path(segments)}, as Clawdbot does, and its "
+            "old value is gone (the previous file is kept as a backup)"
         )
-    return _set(data, list(segments), 0, value)
+    return fresh
 
 
-def _set(node: Any, segments: list[Segment], depth: int, value: Any) -> Any:
-    if depth == len(segments):
-        return value
+def _set(node: Any, segments: list[Segment], depth: int, value: Any, notes: list[str]) -> Any:
     segment = segments[depth]
-    index = _index(segment)
-    if node is None:
-        node = [] if index is not None else {}
-    if isinstance(node, dict):
-        copy = dict(node)
-        copy[str(segment)] = _set(node.get(str(segment)), segments, depth + 1, value)
-        return copy
-    here = format_path(segments[:depth]) or "<root>"
+    last = depth == len(segments) - 1
+    here = segments[:depth]
     if isinstance(node, list):
+        index = _index(segment)
         if index is None:
             raise ConfigPathError(
-                f"Cannot set {format_path(segments)}: {here} is an array, so the next segment "
-                f"must be an index (0..{len(node)}), not {str(segment)!r}"
-            )
-        if index > len(node):
-            raise ConfigPathError(
-                f"Cannot set {format_path(segments)}: index {index} is past the end of {here} "
-                f"(length {len(node)}); use {len(node)} to append"
+                f"Cannot set {format_path(segments)}: {format_path(here) or '<root>'} is an "
+                f"array, so the next segment must be an index (0..{len(node)}), not "
+                f"{str(segment)!r}"
             )
         copy_list = list(node)
-        if index == len(node):
-            copy_list.append(_set(None, segments, depth + 1, value))
+        if index > len(copy_list):
+            notes.append(
+                f"{format_path(here)} had {len(copy_list)} item(s); setting index {index} "
+                f"filled positions {len(copy_list)}..{index - 1} with null, as Clawdbot does"
+            )
+        copy_list.extend([None] * (index + 1 - len(copy_list)))
+        if last:
+            copy_list[index] = value
         else:
-            copy_list[index] = _set(node[index], segments, depth + 1, value)
+            child = _container_for(copy_list[index], segments, depth, [*here, index], notes)
+            copy_list[index] = _set(child, segments, depth + 1, value, notes)
         return copy_list
+    if isinstance(node, dict):
+        key = str(segment)
+        copy = dict(node)
+        if last:
+            copy[key] = value
+        else:
+            child = _container_for(node.get(key), segments, depth, [*here, key], notes)
+            copy[key] = _set(child, segments, depth + 1, value, notes)
+        return copy
+    where = format_path(here) or "<root>"
     raise ConfigPathError(
-        f"Cannot set {format_path(segments)}: {here} is {json_type(node)}, not an object; "
-        f"unset {here} first or choose another path"
+        f"Cannot set {format_path(segments)}: {where} is {json_type(node)}, not an object; "
+        f"unset {where} first or choose another path"
     )
 
 

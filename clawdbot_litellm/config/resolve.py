@@ -20,14 +20,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
-from ..errors import ClawdbotLiteLLMError, ConfigValidationError, Problem
+from ..errors import ClawdbotLiteLLMError, ConfigValidationError, Problem, UnsupportedAPIError
 from ..refs import (
     ModelTarget,
     alias_table,
     candidate_chain,
     configured_refs,
     resolve_ref,
+    sendable_chain,
 )
+from .clawdbot_schema import unknown_key_problems
 from .load import (
     Document,
     effective_environ,
@@ -44,6 +46,7 @@ from .schema import (
     WARN_CONTEXT_WINDOW,
     ClawdbotConfig,
     ModelDefinition,
+    ModelEntry,
     Provider,
     ProviderConfig,
     Source,
@@ -179,10 +182,16 @@ class ResolvedConfig:
         return resolve_ref(text, self.providers, self.aliases)
 
     def candidates(self, ref_or_alias: str | None = None) -> list[ModelTarget]:
-        """The requested (or primary) model, then the configured fallbacks, de-duplicated."""
-        return candidate_chain(
+        """The requested (or primary) model, then the configured fallbacks, de-duplicated.
+
+        A primary model or fallback this package cannot send to (a provider Clawdbot serves
+        itself, or one with another ``api``) is skipped with a one-line ``ConfigWarning``."""
+        chain, notes = sendable_chain(
             ref_or_alias, self.primary, self.fallbacks, self.providers, self.aliases
         )
+        for note in notes:
+            warnings.warn(note, ConfigWarning, stacklevel=2)
+        return chain
 
     def resolved_data(self) -> dict[str, Any]:
         """The document as Clawdbot sees it: includes, env block and ``${VAR}`` applied, and
@@ -205,8 +214,12 @@ class ResolvedConfig:
         return configured_refs(self.providers)
 
     def check(self) -> list[Problem]:
-        """Problems the schema cannot see: refs that resolve to nothing, alias clashes, windows."""
-        problems: list[Problem] = []
+        """Problems the schema cannot see: keys Clawdbot's schema refuses, refs that resolve to
+        nothing, context windows Clawdbot refuses.
+
+        A ref to a provider Clawdbot serves itself (``anthropic/...``) or to a configured
+        provider with another ``api`` is valid: Clawdbot runs it, this package only skips it."""
+        problems: list[Problem] = unknown_key_problems(self.data)
         defaults = self.config.agents.defaults
         for key, text in [("primary", defaults.model.primary)] + [
             (f"fallbacks[{i}]", f) for i, f in enumerate(defaults.model.fallbacks)
@@ -215,30 +228,10 @@ class ResolvedConfig:
                 continue
             try:
                 resolve_ref(text, self.providers, self.aliases)
+            except UnsupportedAPIError:
+                continue
             except ClawdbotLiteLLMError as error:
                 problems.append(Problem(f"agents.defaults.model.{key}", str(error)))
-        seen: dict[str, str] = {}
-        for ref, entry in defaults.models.items():
-            if not entry.alias:
-                continue
-            alias = entry.alias.strip().lower()
-            if alias in seen and seen[alias] != ref:
-                problems.append(
-                    Problem(
-                        f"agents.defaults.models[{ref}].alias",
-                        f"alias {entry.alias!r} is also used by {seen[alias]}; aliases must be "
-                        "unique (case-insensitive)",
-                    )
-                )
-            seen.setdefault(alias, ref)
-            if "/" in entry.alias:
-                problems.append(
-                    Problem(
-                        f"agents.defaults.models[{ref}].alias",
-                        f"alias {entry.alias!r} contains '/', so it would be read as a ref; "
-                        "choose a name without '/'",
-                    )
-                )
         for name, provider in self.providers.items():
             for index, model in enumerate(provider.models):
                 if model.context_window < MIN_CONTEXT_WINDOW:
@@ -316,6 +309,7 @@ def resolve_document(
         primary = f"{DEFAULT_PROVIDER}/{default_id}" if default_id else None
     fallbacks = tuple(dict.fromkeys(f.strip() for f in defaults.model.fallbacks if f.strip()))
     aliases = alias_table({ref: entry.alias for ref, entry in defaults.models.items()})
+    notes.extend(_alias_notes(defaults.models))
 
     for name, provider in providers.items():
         for model in provider.models:
@@ -337,6 +331,30 @@ def resolve_document(
         warnings=tuple(notes),
         sources={f"{n}.{k}": v for n, p in providers.items() for k, v in p.sources.items()},
     )
+
+
+def _alias_notes(entries: Mapping[str, ModelEntry]) -> list[str]:
+    """Aliases Clawdbot accepts but that do not do what they seem to: one alias (compared
+    without case) on two models, where the last entry wins, and an alias holding '/'."""
+    notes: list[str] = []
+    owner: dict[str, str] = {}
+    for ref, entry in entries.items():
+        if not entry.alias or not entry.alias.strip():
+            continue
+        alias = entry.alias.strip()
+        earlier = owner.get(alias.lower())
+        if earlier is not None and earlier != ref:
+            notes.append(
+                f"agents.defaults.models[{ref}].alias: alias {alias!r} is also used by {earlier}; "
+                f"as in Clawdbot, the last entry wins, so {alias!r} means {ref}"
+            )
+        owner[alias.lower()] = ref
+        if "/" in alias:
+            notes.append(
+                f"agents.defaults.models[{ref}].alias: alias {alias!r} contains '/', so it is "
+                "read as a ref and never as this alias; choose a name without '/'"
+            )
+    return notes
 
 
 def _fill_from_environment(

@@ -9,13 +9,22 @@ package calls: it lives here, below refs and resolution, so the config layer onl
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
@@ -33,6 +42,21 @@ Api = Literal[
 InputKind = Literal["text", "image"]
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 PositiveInt = Annotated[int, Field(gt=0)]
+
+
+# Clawdbot's schema says z.number().positive() for contextWindow and maxTokens, and its
+# applyModelDefaults (src/config/defaults.ts) keeps any positive finite number: 131072.5 is valid.
+def _positive_number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number (not Infinity or NaN)")
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+PositiveNumber = Annotated[int | float, PlainValidator(_positive_number)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 DEFAULT_CONTEXT_WINDOW = 200_000
@@ -99,8 +123,8 @@ class ModelDefinition(_Owned):
     reasoning: bool = False
     input: tuple[InputKind, ...] = ("text",)
     cost: Cost = Cost()
-    context_window: PositiveInt = DEFAULT_CONTEXT_WINDOW
-    max_tokens: PositiveInt | None = None
+    context_window: PositiveNumber = DEFAULT_CONTEXT_WINDOW
+    max_tokens: PositiveNumber | None = None
     headers: dict[str, str] | None = Field(default=None, repr=False)
     compat: Compat | None = None
 
@@ -118,8 +142,10 @@ class ModelDefinition(_Owned):
 
     @property
     def output_limit(self) -> int:
-        """``max_tokens`` after defaulting (never ``None`` once validated)."""
-        return self.max_tokens if self.max_tokens is not None else DEFAULT_MAX_TOKENS
+        """``max_tokens`` after defaulting, as the whole number of tokens a request may ask for
+        (a fractional ``maxTokens`` is rounded down, but never below 1)."""
+        limit = self.max_tokens if self.max_tokens is not None else DEFAULT_MAX_TOKENS
+        return max(1, math.floor(limit))
 
     @property
     def accepts_images(self) -> bool:

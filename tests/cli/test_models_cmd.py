@@ -73,14 +73,14 @@ def test_list_shows_configured_models(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == f"Config: {config}"
     assert lines[1].split() == [
-        "REF", "NAME", "ALIAS", "CONTEXT", "MAX", "OUT", "REASONING", "INPUT", "ROLE"
+        "REF", "NAME", "ALIAS", "CONTEXT", "MAX", "OUT", "REASONING", "INPUT", "ROLE", "SENT", "BY"
     ]  # fmt: skip
     assert lines[2].split() == ["litellm/gpt-4", "GPT-4", "GPT-4", "128000", "8192", "no", "text",
-                                "primary"]  # fmt: skip
+                                "primary", "this", "package"]  # fmt: skip
     assert lines[3].split() == ["litellm/gpt-4o", "GPT-4o", "-", "200000", "8192", "no",
-                                "text+image", "-"]  # fmt: skip
+                                "text+image", "-", "this", "package"]  # fmt: skip
     assert lines[4].split() == ["local/llama", "Llama", "-", "200000", "8192", "yes", "text",
-                                "fallback"]  # fmt: skip
+                                "fallback", "this", "package"]  # fmt: skip
     assert "PROXY" not in result.stdout
 
 
@@ -105,6 +105,7 @@ def test_list_json_has_the_documented_shape(tmp_path: Path) -> None:
         "input": ["text"],
         "role": "primary",
         "served": None,
+        "sentBy": "clawdbot-litellm",
     }
     assert [m["ref"] for m in data["models"]] == ["litellm/gpt-4", "litellm/gpt-4o", "local/llama"]
 

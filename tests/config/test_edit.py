@@ -409,8 +409,11 @@ def test_a_failing_mutation_leaves_the_file(seed: Path) -> None:
     before = seed.read_bytes()
     with pytest.raises(ConfigPathNotFoundError):
         unset_config_value("agents.nothing", config=seed)
-    with pytest.raises(ConfigPathError):
+    # As in Clawdbot the string in the way is replaced (with a warning); the result is invalid.
+    with pytest.raises(ConfigValidationError, match="primary held a string"):
         set_config_value("agents.defaults.model.primary.x", 1, config=seed)
+    with pytest.raises(ConfigPathError):
+        set_config_value("models.providers.litellm.models.first", 1, config=seed)
     assert seed.read_bytes() == before
 
 

@@ -345,12 +345,13 @@ def test_same_file_included_twice_is_not_a_cycle(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "kind"), [("[1]", "an array"), ('"text"', "a string"), ("42", "a number")]
 )
-def test_include_of_a_non_object(tmp_path: Path, content: str, kind: str) -> None:
-    part = write(tmp_path / "part.json5", content)
+def test_include_of_a_non_object_at_the_top(tmp_path: Path, content: str, kind: str) -> None:
+    # Clawdbot includes any JSON value; at the top of the file it must still be an object.
+    write(tmp_path / "part.json5", content)
     main = write(tmp_path / "main.json5", '{ $include: "part.json5" }')
     with pytest.raises(IncludeError) as caught:
         load_document(main)
-    assert f"but {part} holds {kind}" in str(caught.value)
+    assert f"the top-level $include makes the config {kind}, not an object" in str(caught.value)
 
 
 def test_missing_include_names_the_target_and_the_including_file(tmp_path: Path) -> None:

@@ -114,12 +114,17 @@ def test_a_writer_killed_at_random_moments_leaves_a_whole_file(tmp_path: Path) -
     path.write_text(dump_config(state(0)))
     context = multiprocessing.get_context("fork")
     rng = random.Random(7)  # noqa: S311 - timing jitter, not a secret
+    # Kill within about three edits of the start, measured on this machine now: a loaded machine
+    # edits slower, and a fixed window would then kill most writers before their first write.
+    started = time.monotonic()
+    edit_config(path, lambda data: state(data["gateway"]["counter"] + 1), environ={})
+    window = max(0.06, 3 * (time.monotonic() - started))
     rounds, advanced, mid_write = 60, 0, 0
-    last = 0
+    last = assert_whole(path)
     for _ in range(rounds):
         writer = context.Process(target=_edit_forever, args=(str(path),), daemon=True)
         writer.start()
-        time.sleep(rng.uniform(0.0, 0.06))
+        time.sleep(rng.uniform(0.0, window))
         assert writer.pid is not None
         os.kill(writer.pid, signal.SIGKILL)
         writer.join(10)
