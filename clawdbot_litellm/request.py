@@ -256,6 +256,8 @@ def build_request(
         kwargs["tool_choice"] = tool_choice_param(options.tool_choice, tools)
     if options.response_format is not None:
         kwargs["response_format"] = response_format_param(options.response_format)
+        _json_value(kwargs["response_format"], "response_format")
+    _json_value(tools, "tools")
     messages = build_messages(prompt, model, options, ref)
     check_tool_results(messages)
     prompt_tokens = estimate_tokens(messages, tools)
@@ -295,10 +297,10 @@ def build_request(
 def _json_value(value: object, where: str) -> None:
     try:
         json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
         raise UnsupportedInputError(
-            f"extra[{where!r}] cannot be sent as JSON ({error}); pass strings, numbers, "
-            "booleans, lists and dicts"
+            f"{where} cannot be sent as JSON ({error}); pass strings, numbers, booleans, "
+            "lists and dicts"
         ) from None
 
 
@@ -331,10 +333,10 @@ def _extra(extra: Mapping[str, Any], model: ModelDefinition) -> dict[str, Any]:
         if key in MERGED_KEYS:
             kwargs[key] = _string_map(value, key)
         else:
-            _json_value(value, key)
+            _json_value(value, f"extra[{key!r}]")
             kwargs[key] = value
     body = kwargs.get("extra_body", {})
-    _json_value(body, "extra_body")
+    _json_value(body, "extra['extra_body']")
     for key in body:
         if key in OWNED_KEYS:
             raise UnsupportedInputError(

@@ -215,6 +215,11 @@ def _check_schema(schema: dict[str, Any]) -> None:
         raise UnsupportedInputError(
             f"response_format is not a valid JSON schema: {error.message}; fix the schema"
         ) from None
+    except Exception as error:  # jsonschema trips over some malformed schemas ($schema: [])
+        raise UnsupportedInputError(
+            f"response_format is not a valid JSON schema ({type(error).__name__}: {error}); "
+            "fix the schema"
+        ) from None
 
 
 def parse_structured(text: str, response_format: object, ref: str) -> Any:
@@ -242,8 +247,16 @@ def parse_structured(text: str, response_format: object, ref: str) -> Any:
     from jsonschema import exceptions, validators
 
     schema = dict(response_format)  # type: ignore[call-overload]
-    validator = validators.validator_for(schema)(schema)
-    problem = exceptions.best_match(validator.iter_errors(value))
+    try:
+        validator = validators.validator_for(schema)(schema)
+        problem = exceptions.best_match(validator.iter_errors(value))
+    except Exception as error:  # e.g. an unresolvable $ref, found only while validating
+        raise StructuredOutputError(
+            f"{ref}'s answer could not be checked against the schema "
+            f"({type(error).__name__}: {error}); fix the schema. The answer is kept on the "
+            "error's .text",
+            text=text,
+        ) from None
     if problem is not None:
         where = ".".join(str(part) for part in problem.absolute_path) or "(top level)"
         raise StructuredOutputError(
