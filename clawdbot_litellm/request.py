@@ -164,9 +164,10 @@ def build_messages(
     return messages
 
 
-def estimate_tokens(messages: Sequence[Message], tools: Sequence[Message] = ()) -> int:
-    """Prompt tokens, estimated without a tokenizer (no network, no downloads)."""
-    chars = sum(len(json.dumps(tool)) for tool in tools)
+def estimate_tokens(messages: Sequence[Message], tool_chars: int = 0) -> int:
+    """Prompt tokens, estimated without a tokenizer (no network, no downloads); ``tool_chars``
+    is the length of the tool definitions as JSON."""
+    chars = tool_chars
     images = 0
     for message in messages:
         for call in message.get("tool_calls") or ():
@@ -257,10 +258,10 @@ def build_request(
     if options.response_format is not None:
         kwargs["response_format"] = response_format_param(options.response_format)
         _json_value(kwargs["response_format"], "response_format")
-    _json_value(tools, "tools")
+    tool_chars = len(_json_value(tools, "tools")) if tools else 0
     messages = build_messages(prompt, model, options, ref)
     check_tool_results(messages)
-    prompt_tokens = estimate_tokens(messages, tools)
+    prompt_tokens = estimate_tokens(messages, tool_chars)
     limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
     compat = model.compat
     kwargs.update(model=model.id, messages=messages)
@@ -294,9 +295,9 @@ def build_request(
     return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes), options.response_format)
 
 
-def _json_value(value: object, where: str) -> None:
+def _json_value(value: object, where: str) -> str:
     try:
-        json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as error:
         raise UnsupportedInputError(
             f"{where} cannot be sent as JSON ({error}); pass strings, numbers, booleans, "

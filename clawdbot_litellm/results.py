@@ -172,7 +172,9 @@ class Accumulator:
                 self.text.append(delta.content)
                 events.append(StreamEvent("text", delta.content))
             if delta.tool_calls:
-                events += self._tool_events(self._tool_calls().feed(delta.tool_calls))
+                finished = self._tool_calls().feed(delta.tool_calls)
+                if finished:
+                    events += self._tool_events(finished)
             if choice.finish_reason:
                 self.finish_reason = choice.finish_reason
                 if self._assembler is not None:
