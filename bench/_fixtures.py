@@ -97,3 +97,38 @@ def stream_body() -> bytes:
 
 
 STREAM_CHUNKS = len(ANSWER.split(" ")) + 3
+
+# A streamed answer with two tool calls (issue 11): each call's id and name first, then its
+# arguments in 4-character fragments, as the test upstream and OpenAI stream them.
+WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The current weather in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+TOOL_ARGUMENTS = ('{"city": "Paris"}', '{"city": "Tokyo"}')
+
+
+def tool_stream_body() -> bytes:
+    """Server-sent events of an answer that makes two tool calls (no text), then usage."""
+    chunks = [_chunk({"role": "assistant", "content": None})]
+    for index, arguments in enumerate(TOOL_ARGUMENTS):
+        first = {"index": index, "id": f"call_{index}", "type": "function"}
+        first["function"] = {"name": "get_weather", "arguments": ""}
+        chunks.append(_chunk({"tool_calls": [first]}))
+        for i in range(0, len(arguments), 4):
+            piece = {"index": index, "function": {"arguments": arguments[i : i + 4]}}
+            chunks.append(_chunk({"tool_calls": [piece]}))
+    chunks.append(_chunk({}, "tool_calls"))
+    usage = _chunk({})
+    usage["choices"] = []
+    usage["usage"] = {"prompt_tokens": 40, "completion_tokens": 20, "total_tokens": 60}
+    chunks.append(usage)
+    events = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+    return "".join(events).encode()

@@ -38,9 +38,12 @@ from ._fixtures import (
     API_KEY,
     PROMPT,
     REF,
+    TOOL_ARGUMENTS,
+    WEATHER_TOOL,
     completion_body,
     environ,
     stream_body,
+    tool_stream_body,
     write_config,
 )
 
@@ -320,6 +323,80 @@ async def measure_async(
     return out
 
 
+# --- a streamed answer with two tool calls (issue 11) ---------------------------------------------
+
+
+def _raw_tool_stream(raw: openai.OpenAI, kwargs: dict[str, Any]) -> Callable[[int], None]:
+    """What a raw-client caller must do itself: join the deltas by index."""
+
+    def stream(n: int) -> None:
+        for _ in range(n):
+            calls: dict[int, list[str]] = {}
+            for chunk in raw.chat.completions.create(**kwargs):
+                for delta in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
+                    call = calls.setdefault(delta.index, [delta.id or "", "", ""])
+                    if delta.function is not None:
+                        call[1] = call[1] or delta.function.name or ""
+                        call[2] += delta.function.arguments or ""
+        assert tuple(c[2] for c in calls.values()) == TOOL_ARGUMENTS
+
+    return stream
+
+
+def _adapter_tool_stream(client: Client) -> Callable[[int], None]:
+    def stream(n: int) -> None:
+        for _ in range(n):
+            answer = client.stream(PROMPT, model=REF, tools=[WEATHER_TOOL])
+            for _event in answer:
+                pass
+        assert tuple(c.arguments for c in answer.result.tool_calls) == TOOL_ARGUMENTS
+
+    return stream
+
+
+def measure_tool_stream(config: ResolvedConfig, total: int, rounds: int) -> dict[str, Any]:
+    """Sync stream of two tool calls: adapter (assembling ``ToolCall``s) against raw."""
+    server = CannedServer()
+    server.stream = tool_stream_body()
+
+    def raw_client() -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url=config.providers["litellm"].api_base,
+            api_key=API_KEY,
+            http_client=httpx2.Client(transport=server.transport()),
+            max_retries=0,
+        )
+
+    client = Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
+    kwargs = {**_kwargs(config, True), "tools": [WEATHER_TOOL]}
+    sides = {
+        "adapter": _adapter_tool_stream(client),
+        "raw": _raw_tool_stream(raw_client(), kwargs),
+        "control": _raw_tool_stream(raw_client(), kwargs),
+    }
+    server.recorded = []
+    sides["adapter"](1)
+    sides["raw"](1)
+    out: dict[str, Any] = {"wire": _same_wire(server, "sync tool-call stream")}
+    per_round = max(total // rounds, 1)
+    for side in SIDES:
+        sides[side](min(50, per_round))
+    results: dict[str, list[float]] = {side: [] for side in SIDES}
+    for round_index in range(rounds):
+        for side in rotated(list(SIDES), round_index):
+            results[side].append(_cpu(sides[side], per_round))
+    out["stream_tool_calls"] = _report(results, per_round)
+    # Robust to a busy machine: the adapter's own CPU per request, openai's parsing replayed.
+    chunks = list(client.openai_client("litellm").chat.completions.create(**kwargs))
+    replaying = Client(config, max_retries=0)
+    replay = SimpleNamespace(chat=SimpleNamespace(completions=_Replay(None, chunks)))
+    replaying._clients["litellm"] = replay  # type: ignore[assignment]
+    own = _adapter_tool_stream(replaying)
+    own(100)
+    out["own_work_us"] = min(_cpu(own, 1000) for _ in range(5)) / 1000 * 1e6
+    return out
+
+
 def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 100) -> dict[str, Any]:
     """Sync and async, non-streaming and streaming: CPU seconds, adapter over raw."""
     load_before = load_average()
@@ -328,11 +405,13 @@ def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 100) -> dict[str
         config = load_config(path, environ=environ(path))
     sync = measure_sync(config, chat_n, stream_n, rounds)
     async_ = asyncio.run(measure_async(config, chat_n, stream_n, rounds))
+    tools = measure_tool_stream(config, stream_n, rounds)
     return {
         "what": "CPU time (time.process_time) per round, adapter vs raw openai client, "
         "same httpx2.MockTransport with canned responses; control = a second raw client",
         "sync": sync,
         "async": async_,
+        "tool_calls": tools,
         "load_before": load_before,
         "load_after": load_average(),
     }
@@ -343,7 +422,18 @@ def main() -> None:
     parser.add_argument("--chat", type=int, default=5000)
     parser.add_argument("--stream", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument(
+        "--tool-calls-only",
+        action="store_true",
+        help="only the row for a streamed answer with two tool calls (sync)",
+    )
     args = parser.parse_args()
+    if args.tool_calls_only:
+        with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
+            path = write_config(Path(tmp) / "clawdbot.json")
+            config = load_config(path, environ=environ(path))
+        print(json.dumps(measure_tool_stream(config, args.stream, args.rounds), indent=2))
+        return
     print(json.dumps(run(args.chat, args.stream, args.rounds), indent=2))
 
 

@@ -7,14 +7,16 @@ everything about the answer (warnings, reasoning, usage, cost, truncation) goes 
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
-from ..errors import ClawdbotLiteLLMError
+from ..errors import ClawdbotLiteLLMError, UnsupportedInputError
 from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
 from .output import echo_json, warnings_as_lines
 
@@ -54,7 +56,43 @@ def result_json(result: ChatResult) -> dict[str, Any]:
             "total_tokens": usage.total_tokens,
         },
         "cost": result.cost,
+        "tool_calls": [
+            {"id": call.id, "name": call.name, "arguments": call.arguments}
+            for call in result.tool_calls
+        ],
+        "parsed": _plain(result.parsed),
     }
+
+
+def _plain(parsed: Any) -> Any:
+    """``parsed`` as JSON data (a pydantic instance becomes its dict)."""
+    dump = getattr(parsed, "model_dump", None)
+    return dump(mode="json") if callable(dump) else parsed
+
+
+def read_json_option(value: str, option: str) -> Any:
+    """``--schema``/``--tools``: inline JSON (starting with ``{`` or ``[``) or a file's path."""
+    text = value
+    if not value.lstrip().startswith(("{", "[")):
+        try:
+            text = Path(value).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UnsupportedInputError(
+                f"{option} {value}: cannot read it ({getattr(error, 'strerror', None) or error}); "
+                "pass a JSON file or inline JSON"
+            ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnsupportedInputError(
+            f"{option} {value}: not JSON ({error.msg} at line {error.lineno} column "
+            f"{error.colno}); fix the JSON"
+        ) from None
+
+
+def tool_line(call: Any) -> str:
+    """``tool call: name({...})`` (stderr)."""
+    return f"tool call: {call.name}({call.arguments})"
 
 
 def usage_line(result: ChatResult, config: ResolvedConfig) -> str:
@@ -100,31 +138,43 @@ def send(
     stream: bool = True,
     echo: bool = True,
     show_reasoning: bool = False,
+    tools: Sequence[Mapping[str, Any]] = (),
+    response_format: Mapping[str, Any] | None = None,
 ) -> ChatResult:
     """Send one prompt; with ``echo`` the answer goes to stdout as it arrives (flushed) and the
-    reasoning, if shown, dimmed to stderr. ``demo`` calls this too."""
+    reasoning, if shown, dimmed to stderr; tool calls are ``tool call:`` lines on stderr. With a
+    ``response_format`` the validated object is printed instead of the text, once it is
+    complete. ``demo`` calls this too."""
     options: dict[str, Any] = {
         "model": model,
         "system": system,
         "max_tokens": max_tokens,
         "reasoning_effort": reasoning_effort,
         "images": tuple(images),
+        "tools": tools,
+        "response_format": response_format,
     }
+    structured = response_format is not None
     if not stream:
         # ConfigWarning: a primary model or fallback this package cannot send to is skipped.
         with warnings_as_lines(RequestWarning, ConfigWarning):
             result = client.chat(prompt, **options)
         if echo and show_reasoning and result.reasoning:
             click.echo(click.style(result.reasoning, dim=True), err=True)
+        for call in result.tool_calls:
+            click.echo(tool_line(call), err=True)
         if echo:
-            click.echo(result.text)
+            click.echo(_structured(result) if structured else result.text)
         return result
     with warnings_as_lines(RequestWarning, ConfigWarning):
         answer = client.stream(prompt, **options)
     ended_with_newline = True
     with answer:
         for event in answer:
-            if not echo:
+            if event.tool_call is not None:
+                click.echo(tool_line(event.tool_call), err=True)
+                continue
+            if not echo or structured:
                 continue
             if event.kind == "reasoning":
                 if show_reasoning:
@@ -132,9 +182,15 @@ def send(
                 continue
             click.echo(event.text, nl=False)  # click flushes after each write
             ended_with_newline = event.text.endswith("\n")
-    if echo and not ended_with_newline:
+    if echo and structured:
+        click.echo(_structured(answer.result))
+    elif echo and not ended_with_newline:
         click.echo("")
     return answer.result
+
+
+def _structured(result: ChatResult) -> str:
+    return json.dumps(_plain(result.parsed), ensure_ascii=False)
 
 
 @click.command("chat")
@@ -158,6 +214,18 @@ def send(
 @click.option(
     "--show-reasoning", is_flag=True, help="Print the model's reasoning to stderr (dimmed)."
 )
+@click.option(
+    "--schema",
+    metavar="FILE|JSON",
+    help="Structured output: a JSON schema (file or inline); prints the validated JSON object.",
+)
+@click.option(
+    "--tools",
+    "tools_file",
+    metavar="FILE",
+    help="A JSON list of OpenAI tool definitions; tool calls print on stderr as "
+    "'tool call: name({...})'.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (shape below).")
 @click.pass_context
 def chat(  # noqa: PLR0917 - click passes every option positionally
@@ -170,6 +238,8 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     images: tuple[str, ...],
     no_stream: bool,
     show_reasoning: bool,
+    schema: str | None,
+    tools_file: str | None,
     as_json: bool,
 ) -> None:
     """Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout.
@@ -184,11 +254,21 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     {"ref": "litellm/gpt-4", "text": str, "reasoning": str,
      "finish_reason": "stop"|"length"|...|null,
      "usage": {"prompt_tokens", "completion_tokens", "cached_tokens", "total_tokens"} | null,
-     "cost": float|null}
+     "cost": float|null,
+     "tool_calls": [{"id": str, "name": str, "arguments": str (JSON text as sent)}],
+     "parsed": object|null (the validated --schema answer)}
+
+    With --schema, an answer that is not JSON or does not match the schema is an error (exit 1).
     """
     from ..client import Client
 
     text = read_prompt(prompt)
+    response_format = read_json_option(schema, "--schema") if schema is not None else None
+    tools = read_json_option(tools_file, "--tools") if tools_file is not None else []
+    if not isinstance(tools, list):
+        raise UnsupportedInputError(f"--tools {tools_file}: expected a JSON list of tools")
+    if response_format is not None and not isinstance(response_format, dict):
+        raise UnsupportedInputError(f"--schema {schema}: expected a JSON object (a JSON schema)")
     with warnings_as_lines(ConfigWarning):
         config = load_config((ctx.obj or {}).get("config"))
     with Client(config) as client:
@@ -203,6 +283,8 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
             stream=not no_stream,
             echo=not as_json,
             show_reasoning=show_reasoning,
+            tools=tools,
+            response_format=response_format,
         )
     if as_json:
         echo_json(result_json(result))

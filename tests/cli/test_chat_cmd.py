@@ -125,7 +125,11 @@ def test_json_prints_one_stable_object(proxy_config: Path, stream: bool) -> None
     result = run(args if stream else [*args, "--no-stream"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["ref", "text", "reasoning", "finish_reason", "usage", "cost"]
+    assert list(data) == [
+        *("ref", "text", "reasoning", "finish_reason", "usage", "cost", "tool_calls", "parsed")
+    ]
+    assert data["tool_calls"] == []
+    assert data["parsed"] is None
     assert data["ref"] == "litellm/gpt-4"
     assert data["text"] == GPT4_ANSWER
     assert data["reasoning"] == ""

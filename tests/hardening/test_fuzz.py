@@ -51,7 +51,13 @@ from clawdbot_litellm.errors import (
     UnknownModelError,
 )
 from clawdbot_litellm.refs import ModelRef, alias_table, parse_ref, resolve_ref
-from clawdbot_litellm.request import ChatOptions, RequestWarning, build_request
+from clawdbot_litellm.request import (
+    MERGED_KEYS,
+    OWNED_KEYS,
+    ChatOptions,
+    RequestWarning,
+    build_request,
+)
 
 settings.register_profile(
     "hardening",
@@ -455,7 +461,27 @@ options = st.builds(
     | st.sampled_from(["minimal", "low", "medium", "high", "extreme", ""]),
     system=st.none() | st.text(max_size=20),
     images=images,
-    extra=st.dictionaries(st.text(max_size=6), json_values, max_size=2),
+    # Any key, including the ones the adapter owns and the ones it merges (issue #11).
+    extra=st.dictionaries(
+        st.text(max_size=6) | st.sampled_from([*OWNED_KEYS, *MERGED_KEYS]) | st.integers(),
+        json_values | st.dictionaries(st.text(max_size=6), json_values, max_size=2),
+        max_size=3,
+    ),
+    tools=st.lists(
+        st.dictionaries(st.sampled_from(["type", "function"]), json_values, max_size=2)
+        | st.fixed_dictionaries(
+            {
+                "type": st.just("function"),
+                "function": st.dictionaries(
+                    st.sampled_from(["name", "description", "parameters"]), json_values, max_size=3
+                ),
+            }
+        )
+        | json_values,
+        max_size=2,
+    ),
+    tool_choice=st.none() | st.sampled_from(["auto", "none", "required", "x"]) | json_values,
+    response_format=st.none() | json_values,
 )
 
 
@@ -480,6 +506,14 @@ def test_any_request_maps_or_fails_with_our_error(
         for part in message["content"]
     )
     assert sent_images <= definition.accepts_images
+    # extra never overrides the mapping and everything goes out as JSON (issue #11).
+    assert ("stream" in kwargs) == stream
+    assert "n" not in kwargs
+    assert kwargs.get("response_format") is None or chat_options.response_format is not None
+    assert kwargs.get("tools") is None or len(kwargs["tools"]) == len(chat_options.tools)
+    headers = kwargs.pop("extra_headers", {})
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    json.dumps(kwargs, allow_nan=False)
 
 
 IMPLICIT = {

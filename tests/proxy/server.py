@@ -39,6 +39,8 @@ from clawdbot_litellm.demo.launcher import (
 )
 from clawdbot_litellm.errors import ProxyLaunchError
 
+from .upstream import Upstream
+
 REQUIRE_PROXY_ENV = "CLAWDBOT_LITELLM_REQUIRE_PROXY"
 HERE = Path(__file__).resolve().parent
 DEFAULT_CONFIG = HERE / "litellm_config.yaml"
@@ -100,6 +102,21 @@ class ProxyServer(LocalProxy):
             startup_timeout=startup_timeout,
             stop_timeout=stop_timeout,
         )
+        # The tool and structured-output models are routed to this scripted upstream.
+        self.upstream = Upstream()
+
+    def start(self) -> ProxyServer:
+        self._env.update(self.upstream.start().environment())
+        try:
+            super().start()
+        except BaseException:
+            self.upstream.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        self.upstream.stop()
 
 
 __all__ = [
