@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .request import PreparedRequest
 
 
+ABORTED = "aborted"  # the finish_reason of a stream the caller closed or cancelled mid-answer
+
+
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0
@@ -45,6 +48,11 @@ class ChatResult:
     def truncated(self) -> bool:
         """``finish_reason == "length"``: the answer hit the output limit."""
         return self.finish_reason == "length"
+
+    @property
+    def aborted(self) -> bool:
+        """``finish_reason == "aborted"``: the stream was closed or cancelled mid-answer."""
+        return self.finish_reason == ABORTED
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,12 @@ class Accumulator:
             )
         return self.result()
 
+    def aborted(self) -> ChatResult:
+        """What arrived before the caller stopped the stream: no usage (the proxy sends it last)."""
+        self.finish_reason = ABORTED
+        self.usage = None
+        return self.result()
+
     def result(self) -> ChatResult:
         return ChatResult(
             ref=str(self.target.ref),
@@ -147,4 +161,4 @@ class Accumulator:
         return self.result()
 
 
-__all__ = ["Accumulator", "ChatResult", "StreamEvent", "Usage", "cost_of"]
+__all__ = ["ABORTED", "Accumulator", "ChatResult", "StreamEvent", "Usage", "cost_of"]
