@@ -17,7 +17,7 @@ from ._version import __version__
 # type checkers, and tests/test_public_api.py checks that they agree.
 _MODULES: dict[str, tuple[str, ...]] = {
     "client": ("AsyncChatStream", "AsyncClient", "ChatStream", "Client"),
-    "results": ("ChatResult", "StreamEvent", "Usage"),
+    "results": ("ChatResult", "StreamEvent", "ToolCall", "Usage"),
     "config.edit": ("EditResult", "get_config_value", "set_config_value", "unset_config_value"),
     "config.locate": ("config_path",),
     "config.resolve": (
@@ -81,6 +81,9 @@ if TYPE_CHECKING:
         ProxyUnreachableError,
         RateLimitError,
         StreamInterruptedError,
+        StructuredOutputError,
+        ToolArgumentsError,
+        ToolDefinitionError,
         UnknownModelError,
         UnsupportedAPIError,
         UnsupportedInputError,
@@ -88,7 +91,7 @@ if TYPE_CHECKING:
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
-    from .results import ChatResult, StreamEvent, Usage
+    from .results import ChatResult, StreamEvent, ToolCall, Usage
 
 
 def __getattr__(name: str) -> Any:

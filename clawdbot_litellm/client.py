@@ -7,6 +7,8 @@ error mapping in :mod:`.proxy_errors`. This module and :mod:`.proxy_errors` impo
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -29,6 +31,7 @@ from .refs import DEFAULT_PROVIDER, ModelTarget
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
 from .results import Accumulator, ChatResult, StreamEvent
 from .settings import client_settings
+from .tools import ResponseFormat, ToolLike
 
 if TYPE_CHECKING:
     import httpx2
@@ -107,11 +110,13 @@ class _Base:
     ) -> PreparedRequest:
         _check_api(target)
         prepared = build_request(target.model, prompt, options, stream=stream, ref=str(target.ref))
-        headers: dict[str, Any] = {k: v for k, v in (target.model.headers or {}).items()}
+        kwargs = prepared.kwargs
+        _unknown_to_body(kwargs)
         if not target.provider.api_key:
-            headers["Authorization"] = openai.omit
-        if headers:
-            prepared.kwargs["extra_headers"] = headers
+            kwargs["extra_headers"] = {
+                **kwargs.get("extra_headers", {}),
+                "Authorization": openai.omit,
+            }
         return prepared
 
     def _targets(self, model: str | None, fallbacks: bool) -> list[ModelTarget]:
@@ -139,19 +144,45 @@ class _Base:
         fallback_or_raise(failures, total)
 
 
+@functools.cache
+def _create_parameters() -> frozenset[str]:
+    signature = inspect.signature(openai.resources.chat.Completions.create)
+    return frozenset(signature.parameters) - {"self"}
+
+
+def _unknown_to_body(kwargs: dict[str, Any]) -> None:
+    """Move keys ``chat.completions.create`` has no parameter for into ``extra_body``, so any
+    ``extra`` key reaches the proxy (LiteLLM forwards provider-specific parameters) instead of
+    ending in a ``TypeError``."""
+    known = _create_parameters()
+    unknown = [key for key in kwargs if key not in known]
+    if unknown:
+        body = dict(kwargs.get("extra_body") or {})
+        for key in unknown:
+            body.setdefault(key, kwargs.pop(key))
+        kwargs["extra_body"] = body
+
+
 def _options(
     system: str | None,
     max_tokens: int | None,
     reasoning_effort: ReasoningEffort | None,
     images: Sequence[str | os.PathLike[str]],
     extra: Mapping[str, Any] | None,
+    *,
+    tools: Sequence[ToolLike] = (),
+    tool_choice: str | None = None,
+    response_format: ResponseFormat | None = None,
 ) -> ChatOptions:
     return ChatOptions(
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,
         system=system,
         images=tuple(os.fspath(i) for i in images),
-        extra=dict(extra or {}),
+        extra=extra if extra is not None else {},
+        tools=tools,
+        tool_choice=tool_choice,
+        response_format=response_format,
     )
 
 
@@ -332,9 +363,26 @@ class Client(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        tools: Sequence[ToolLike] = (),
+        tool_choice: str | None = None,
+        response_format: ResponseFormat | None = None,
     ) -> ChatResult:
-        """One complete answer (no streaming); falls back on retryable errors."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """One complete answer (no streaming); falls back on retryable errors.
+
+        ``tools`` (OpenAI tool dicts, functions or pydantic classes) and ``tool_choice`` let the
+        model call tools (``result.tool_calls``); ``response_format`` (a pydantic class or a JSON
+        schema) asks for structured output, validated into ``result.parsed``.
+        """
+        options = _options(
+            system,
+            max_tokens,
+            reasoning_effort,
+            images,
+            extra,
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=response_format,
+        )
         result: ChatResult = self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
@@ -349,9 +397,26 @@ class Client(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        tools: Sequence[ToolLike] = (),
+        tool_choice: str | None = None,
+        response_format: ResponseFormat | None = None,
     ) -> ChatStream:
-        """Open a streamed answer; falls back while opening, never mid-answer."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """Open a streamed answer; falls back while opening, never mid-answer.
+
+        Takes the same ``tools``, ``tool_choice`` and ``response_format`` as ``chat``: each
+        finished tool call is yielded as a ``"tool_call"`` event, and ``result`` holds them all
+        (and ``parsed``).
+        """
+        options = _options(
+            system,
+            max_tokens,
+            reasoning_effort,
+            images,
+            extra,
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=response_format,
+        )
         stream: ChatStream = self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
@@ -499,9 +564,26 @@ class AsyncClient(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        tools: Sequence[ToolLike] = (),
+        tool_choice: str | None = None,
+        response_format: ResponseFormat | None = None,
     ) -> ChatResult:
-        """One complete answer (no streaming); falls back on retryable errors."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """One complete answer (no streaming); falls back on retryable errors.
+
+        ``tools`` (OpenAI tool dicts, functions or pydantic classes) and ``tool_choice`` let the
+        model call tools (``result.tool_calls``); ``response_format`` (a pydantic class or a JSON
+        schema) asks for structured output, validated into ``result.parsed``.
+        """
+        options = _options(
+            system,
+            max_tokens,
+            reasoning_effort,
+            images,
+            extra,
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=response_format,
+        )
         result: ChatResult = await self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
@@ -516,9 +598,26 @@ class AsyncClient(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        tools: Sequence[ToolLike] = (),
+        tool_choice: str | None = None,
+        response_format: ResponseFormat | None = None,
     ) -> AsyncChatStream:
-        """Open a streamed answer; falls back while opening, never mid-answer."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """Open a streamed answer; falls back while opening, never mid-answer.
+
+        Takes the same ``tools``, ``tool_choice`` and ``response_format`` as ``chat``: each
+        finished tool call is yielded as a ``"tool_call"`` event, and ``result`` holds them all
+        (and ``parsed``).
+        """
+        options = _options(
+            system,
+            max_tokens,
+            reasoning_effort,
+            images,
+            extra,
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=response_format,
+        )
         stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 

@@ -133,6 +133,29 @@ class ContextWindowError(ClawdbotLiteLLMError):
     """The prompt plus the output limit does not fit the model's context window."""
 
 
+class ToolDefinitionError(UnsupportedInputError):
+    """A tool (or ``tool_choice``) cannot be turned into a valid tool definition; never sent."""
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+class ToolArgumentsError(ClawdbotLiteLLMError):
+    """A tool call's arguments are not a JSON object (the raw text stays on the ``ToolCall``)."""
+
+    def __init__(self, message: str, *, call_id: str, name: str, arguments: str) -> None:
+        self.call_id, self.name, self.arguments = call_id, name, arguments
+        super().__init__(message)
+
+
+class StructuredOutputError(ClawdbotLiteLLMError):
+    """A structured-output answer is not JSON or does not match the schema; ``text`` keeps it."""
+
+    def __init__(self, message: str, *, text: str) -> None:
+        self.text = text
+        super().__init__(message)
+
+
 # --- talking to the proxy ------------------------------------------------------------------------
 
 
@@ -222,6 +245,9 @@ __all__ = [
     "ProxyUnreachableError",
     "RateLimitError",
     "StreamInterruptedError",
+    "StructuredOutputError",
+    "ToolArgumentsError",
+    "ToolDefinitionError",
     "UnknownModelError",
     "UnsupportedAPIError",
     "UnsupportedInputError",

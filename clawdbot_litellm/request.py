@@ -7,6 +7,7 @@ async clients both call :func:`build_request`, so a mapping rule lives in exactl
 from __future__ import annotations
 
 import base64
+import json
 import math
 import mimetypes
 import warnings
@@ -55,6 +56,10 @@ class ChatOptions:
     system: str | None = None
     images: Sequence[str | Path] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    tools: Sequence[Any] = ()
+    tool_choice: str | None = None
+    # A pydantic model class or a JSON-schema dict (see tools.response_format_param).
+    response_format: Any = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,27 @@ class PreparedRequest:
     prompt_tokens_estimate: int
     output_limit: int
     notes: tuple[str, ...] = ()
+    # What the answer is validated against (``ChatResult.parsed``); None without one.
+    response_format: Any = None
+
+
+# Request keys the adapter sets itself, and what to use instead of passing them in ``extra``.
+OWNED_KEYS: Mapping[str, str] = {
+    "model": "the model= argument",
+    "messages": "the prompt argument (a string or a list of messages)",
+    "stream": "Client.stream() instead of chat()",
+    "stream_options": "Client.stream() (usage is requested for you)",
+    "max_tokens": "the max_tokens= argument",
+    "max_completion_tokens": "the max_tokens= argument",
+    "reasoning_effort": "the reasoning_effort= argument",
+    "tools": "the tools= argument",
+    "tool_choice": "the tool_choice= argument",
+    "response_format": "the response_format= argument",
+    "n": "one request per answer (n must be 1)",
+    "timeout": "Client(timeout=...) or LITELLM_TIMEOUT",
+}
+# ``extra`` keys that are merged with the adapter's own rather than sent as they are.
+MERGED_KEYS = ("extra_headers", "extra_body", "extra_query")
 
 
 def _image_url(image: str | Path) -> str:
@@ -152,11 +178,17 @@ def build_messages(
     return messages
 
 
-def estimate_tokens(messages: Sequence[Message]) -> int:
+def estimate_tokens(messages: Sequence[Message], tools: Sequence[Message] = ()) -> int:
     """Prompt tokens, estimated without a tokenizer (no network, no downloads)."""
-    chars = 0
+    chars = sum(len(json.dumps(tool)) for tool in tools)
     images = 0
     for message in messages:
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") if isinstance(call, Mapping) else None
+            if isinstance(function, Mapping):
+                chars += len(str(function.get("name") or "")) + len(
+                    str(function.get("arguments") or "")
+                )
         content = message.get("content")
         if isinstance(content, str):
             chars += len(content)
@@ -220,14 +252,29 @@ def build_request(
     ref: str | None = None,
 ) -> PreparedRequest:
     """Clawdbot's mapping of a model definition onto an OpenAI chat completions request."""
+    from .tools import (
+        check_tool_results,
+        response_format_param,
+        tool_choice_param,
+        tool_definitions,
+    )
+
     options = options or ChatOptions()
     ref = ref or model.id
     notes: list[str] = []
+    kwargs = _extra(options.extra, model)
+    tools = tool_definitions(options.tools)
+    if tools:
+        kwargs["tools"] = tools
+    if options.tool_choice is not None:
+        kwargs["tool_choice"] = tool_choice_param(options.tool_choice, tools)
+    if options.response_format is not None:
+        kwargs["response_format"] = response_format_param(options.response_format)
     messages = build_messages(prompt, model, options, ref)
-    prompt_tokens = estimate_tokens(messages)
+    check_tool_results(messages)
+    prompt_tokens = estimate_tokens(messages, tools)
     limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
     compat = model.compat
-    kwargs: dict[str, Any] = dict(options.extra)
     kwargs.update(model=model.id, messages=messages)
     field_name = (compat.max_tokens_field if compat else None) or "max_completion_tokens"
     kwargs[field_name] = limit
@@ -259,4 +306,64 @@ def build_request(
         kwargs["stream_options"] = {"include_usage": True}
     for note in notes:
         warnings.warn(note, RequestWarning, stacklevel=3)
-    return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes))
+    return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes), options.response_format)
+
+
+def _json_value(value: object, where: str) -> None:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise UnsupportedInputError(
+            f"extra[{where!r}] cannot be sent as JSON ({error}); pass strings, numbers, "
+            "booleans, lists and dicts"
+        ) from None
+
+
+def _string_map(value: object, key: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise UnsupportedInputError(
+            f"extra[{key!r}] must be a dict with string keys, not {type(value).__name__}"
+        )
+    return dict(value)
+
+
+def _extra(extra: Mapping[str, Any], model: ModelDefinition) -> dict[str, Any]:
+    """The caller's ``extra`` checked: owned keys refused, headers and body merged with ours.
+
+    The model definition's headers win over ``extra_headers`` of the same name (they are the
+    provider's contract); keys the adapter owns may not hide in ``extra_body`` either.
+    """
+    if not isinstance(extra, Mapping):
+        raise UnsupportedInputError(f"extra must be a dict, not {type(extra).__name__}")
+    kwargs: dict[str, Any] = {}
+    for key, value in extra.items():
+        if not isinstance(key, str):
+            raise UnsupportedInputError(f"extra key {key!r} is not a string; use string keys")
+        if key == "n" and value == 1 and type(value) is int:
+            continue  # the default: one answer
+        if key in OWNED_KEYS:
+            raise UnsupportedInputError(
+                f"extra[{key!r}] is set by clawdbot-litellm; use {OWNED_KEYS[key]}"
+            )
+        if key in MERGED_KEYS:
+            kwargs[key] = _string_map(value, key)
+        else:
+            _json_value(value, key)
+            kwargs[key] = value
+    body = kwargs.get("extra_body", {})
+    _json_value(body, "extra_body")
+    for key in body:
+        if key in OWNED_KEYS:
+            raise UnsupportedInputError(
+                f"extra['extra_body'][{key!r}] is set by clawdbot-litellm; use {OWNED_KEYS[key]}"
+            )
+    headers = kwargs.get("extra_headers", {})
+    if not all(isinstance(v, str) for v in headers.values()):
+        raise UnsupportedInputError("extra['extra_headers'] values must be strings")
+    merged = {**headers, **(model.headers or {})}
+    if merged:
+        kwargs["extra_headers"] = merged
+    for key in ("extra_body", "extra_query"):
+        if key in kwargs and not kwargs[key]:
+            del kwargs[key]
+    return kwargs

@@ -6,16 +6,18 @@ imports ``openai``, so both client twins share one way of building a result.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import StreamInterruptedError
+from .errors import StreamInterruptedError, ToolArgumentsError
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
     from .refs import ModelTarget
     from .request import PreparedRequest
+    from .tools import ToolCallAssembler
 
 
 ABORTED = "aborted"  # the finish_reason of a stream the caller closed or cancelled mid-answer
@@ -33,8 +35,52 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One function call the model asked for; ``arguments`` is the JSON text exactly as sent."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        """The arguments as a dict; malformed JSON is a ``ToolArgumentsError`` saying where."""
+        text = self.arguments
+        if not text.strip():
+            return {}  # a call without arguments (some upstreams send "" for "{}")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            start = max(error.pos - 20, 0)
+            raise ToolArgumentsError(
+                f"tool call {self.id} to {self.name}: the arguments are not valid JSON: "
+                f"{error.msg} at line {error.lineno} column {error.colno} (near "
+                f"{text[start : error.pos + 20]!r}); the raw text is on .arguments",
+                call_id=self.id,
+                name=self.name,
+                arguments=text,
+            ) from None
+        if not isinstance(value, dict):
+            raise ToolArgumentsError(
+                f"tool call {self.id} to {self.name}: the arguments are JSON "
+                f"{type(value).__name__}, not an object; the raw text is on .arguments",
+                call_id=self.id,
+                name=self.name,
+                arguments=text,
+            )
+        return value
+
+    def as_message_part(self) -> dict[str, Any]:
+        """The call in the OpenAI shape of an assistant message's ``tool_calls`` entry."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True)
 class ChatResult:
-    """A finished answer: text, reasoning, why it stopped, usage and its cost."""
+    """A finished answer: text, reasoning, why it stopped, usage, cost, tool calls, parsed value."""
 
     ref: str
     text: str
@@ -43,6 +89,8 @@ class ChatResult:
     usage: Usage | None
     cost: float | None
     notes: tuple[str, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    parsed: Any = None
 
     @property
     def truncated(self) -> bool:
@@ -54,13 +102,24 @@ class ChatResult:
         """``finish_reason == "aborted"``: the stream was closed or cancelled mid-answer."""
         return self.finish_reason == ABORTED
 
+    def message(self) -> dict[str, Any]:
+        """The assistant message to append to the history (OpenAI shape, tool calls included)."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.text}
+        if self.tool_calls:
+            # OpenAI's own answers carry null content beside tool calls; an empty string is
+            # refused by some upstreams behind LiteLLM.
+            message["content"] = self.text or None
+            message["tool_calls"] = [call.as_message_part() for call in self.tool_calls]
+        return message
+
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One piece of a streamed answer as it arrives."""
+    """One piece of a streamed answer as it arrives; a finished tool call has kind ``tool_call``."""
 
-    kind: Literal["text", "reasoning"]
+    kind: Literal["text", "reasoning", "tool_call"]
     text: str
+    tool_call: ToolCall | None = None
 
 
 def cost_of(target: ModelTarget, usage: Usage | None) -> float | None:
@@ -104,22 +163,40 @@ class Accumulator:
         self.reasoning: list[str] = []
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
+        self.tool_calls: tuple[ToolCall, ...] = ()
+        self._assembler: ToolCallAssembler | None = None
 
     def feed(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
         events: list[StreamEvent] = []
         if chunk.usage is not None:
             self.usage = _usage(chunk.usage)
         for choice in chunk.choices:
-            thought = _reasoning_of(choice.delta)
+            delta = choice.delta
+            thought = _reasoning_of(delta)
             if thought:
                 self.reasoning.append(thought)
                 events.append(StreamEvent("reasoning", thought))
-            if choice.delta.content:
-                self.text.append(choice.delta.content)
-                events.append(StreamEvent("text", choice.delta.content))
+            if delta.content:
+                self.text.append(delta.content)
+                events.append(StreamEvent("text", delta.content))
+            if delta.tool_calls:
+                events += self._tool_events(self._tool_calls().feed(delta.tool_calls))
             if choice.finish_reason:
                 self.finish_reason = choice.finish_reason
+                if self._assembler is not None:
+                    events += self._tool_events(self._assembler.finish())
         return events
+
+    def _tool_calls(self) -> ToolCallAssembler:
+        if self._assembler is None:
+            from .tools import ToolCallAssembler  # tools imports this module
+
+            self._assembler = ToolCallAssembler()
+        return self._assembler
+
+    @staticmethod
+    def _tool_events(calls: list[ToolCall]) -> list[StreamEvent]:
+        return [StreamEvent("tool_call", "", call) for call in calls]
 
     @property
     def received(self) -> int:
@@ -135,30 +212,46 @@ class Accumulator:
         return self.result()
 
     def aborted(self) -> ChatResult:
-        """What arrived before the caller stopped the stream: no usage (the proxy sends it last)."""
+        """What arrived before the caller stopped the stream: the text, the reasoning and the
+        tool calls completed so far; no usage (the proxy sends it last), nothing parsed."""
         self.finish_reason = ABORTED
         self.usage = None
+        if self._assembler is not None:
+            self.tool_calls, self._assembler = self._assembler.completed, None
         return self.result()
 
     def result(self) -> ChatResult:
+        text = "".join(self.text)
+        tool_calls = self._assembler.calls if self._assembler is not None else self.tool_calls
+        parsed = None
+        response_format = self.prepared.response_format
+        if response_format is not None and not tool_calls and self.finish_reason != ABORTED:
+            from .tools import parse_structured
+
+            parsed = parse_structured(text, response_format, str(self.target.ref))
         return ChatResult(
             ref=str(self.target.ref),
-            text="".join(self.text),
+            text=text,
             reasoning="".join(self.reasoning),
             finish_reason=self.finish_reason,
             usage=self.usage,
             cost=cost_of(self.target, self.usage),
             notes=self.prepared.notes,
+            tool_calls=tool_calls,
+            parsed=parsed,
         )
 
     def complete(self, completion: ChatCompletion) -> ChatResult:
         choice = completion.choices[0] if completion.choices else None
         if choice is not None:
+            from .tools import tool_calls_of
+
             self.text.append(choice.message.content or "")
             self.reasoning.append(_reasoning_of(choice.message))
+            self.tool_calls = tool_calls_of(choice.message)
             self.finish_reason = choice.finish_reason
         self.usage = _usage(completion.usage)
         return self.result()
 
 
-__all__ = ["ABORTED", "Accumulator", "ChatResult", "StreamEvent", "Usage", "cost_of"]
+__all__ = ["ABORTED", "Accumulator", "ChatResult", "StreamEvent", "ToolCall", "Usage", "cost_of"]
