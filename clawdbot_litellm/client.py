@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import httpx2
     from openai.types.chat import ChatCompletionChunk
 
+    from .conversation import AsyncConversation, Conversation
+
 SUPPORTED_API = "openai-completions"
 _MAX_CACHED_CHAINS = 256
 
@@ -420,6 +422,19 @@ class Client(_Base):
         stream: ChatStream = self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
+    def conversation(
+        self,
+        model: str | None = None,
+        system: str | None = None,
+        tools: Sequence[ToolLike] = (),
+        **options: Any,
+    ) -> Conversation:
+        """A ``Conversation`` on this client; ``options`` (any ``chat`` keyword) are defaults
+        for every turn, and a turn's own options override them for that turn."""
+        from .conversation import Conversation
+
+        return Conversation(self, model, system, tools, **options)
+
     def close(self) -> None:
         """Close every pooled ``openai`` client."""
         for client in self._clients.values():
@@ -620,6 +635,19 @@ class AsyncClient(_Base):
         )
         stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream
+
+    def conversation(
+        self,
+        model: str | None = None,
+        system: str | None = None,
+        tools: Sequence[ToolLike] = (),
+        **options: Any,
+    ) -> AsyncConversation:
+        """A ``AsyncConversation`` on this client; ``options`` (any ``chat`` keyword) are
+        defaults for every turn, and a turn's own options override them for that turn."""
+        from .conversation import AsyncConversation
+
+        return AsyncConversation(self, model, system, tools, **options)
 
     async def aclose(self) -> None:
         """Close every pooled ``openai`` client."""

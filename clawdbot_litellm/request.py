@@ -113,6 +113,11 @@ def _image_url(image: str | Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def image_parts(images: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """``image_url`` content parts for files, URLs or data URLs (what ``images=`` attaches)."""
+    return [{"type": "image_url", "image_url": {"url": _image_url(i)}} for i in images]
+
+
 def _has_image(message: Message) -> bool:
     content = message.get("content")
     return isinstance(content, list) and any(
@@ -145,9 +150,7 @@ def build_messages(
             f'model or add "image" to its input list in the config'
         )
     if options.images:
-        parts: list[dict[str, Any]] = [
-            {"type": "image_url", "image_url": {"url": _image_url(i)}} for i in options.images
-        ]
+        parts = image_parts(options.images)
         last_user: dict[str, Any] | None = next(
             (m for m in reversed(messages) if m.get("role") == "user"), None
         )
@@ -284,7 +287,9 @@ def build_request(
             f"reasoning effort {effort!r} is not one of {', '.join(THINKING_LEVELS)}"
         )
     if effort == "xhigh" and model.reasoning:
-        notes.append(f'{ref}: reasoning effort "xhigh" is sent as "high" (the highest the API takes)')
+        notes.append(
+            f'{ref}: reasoning effort "xhigh" is sent as "high" (the highest the API takes)'
+        )
         effort = "high"
     if effort is not None and effort != "off":
         if not model.reasoning:

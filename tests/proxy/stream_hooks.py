@@ -23,6 +23,50 @@ CHUNKS_BEFORE_CUTOFF = 2
 SLOW_MODEL = "slow-stream"
 SLOW_CHUNK_DELAY = 0.25
 REASONING_MODEL = "reasoner"
+# `tool-agent` (non-streamed answers) calls the request's first tool with {"n": <round>} until
+# the history holds ROUNDS tool results (a user message "rounds=N" changes that; "call:NAME"
+# calls NAME instead), then answers with every tool result it was sent.
+TOOL_MODEL = "tool-agent"
+DEFAULT_ROUNDS = 2
+
+
+def _last_user_text(messages: list[Any]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else ""
+    return ""
+
+
+def _agent_turn(data: dict[str, Any], message: Any, choice: Any) -> None:
+    from litellm.types.utils import ChatCompletionMessageToolCall, Function
+
+    messages = data.get("messages") or []
+    results = [
+        m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "tool"
+    ]
+    order = _last_user_text(messages)
+    rounds = DEFAULT_ROUNDS
+    for word in order.split():
+        if word.startswith("rounds="):
+            rounds = int(word.removeprefix("rounds="))
+    tools = data.get("tools") or []
+    if len(results) >= rounds or not tools:
+        message.content = "Done: " + " | ".join(str(r) for r in results)
+        return
+    name = tools[0]["function"]["name"]
+    for word in order.split():
+        if word.startswith("call:"):
+            name = word.removeprefix("call:")
+    message.content = None
+    message.tool_calls = [
+        ChatCompletionMessageToolCall(
+            id=f"call_{len(results) + 1}",
+            type="function",
+            function=Function(name=name, arguments=f'{{"n": {len(results) + 1}}}'),
+        )
+    ]
+    choice.finish_reason = "tool_calls"
 
 
 def _reasoning_for(request_data: dict[str, Any]) -> str:
@@ -56,6 +100,8 @@ class StreamCutoff(CustomLogger):  # type: ignore[misc]
     ) -> Any:
         if data.get("model") == REASONING_MODEL and getattr(response, "choices", None):
             response.choices[0].message.reasoning_content = _reasoning_for(data)
+        if data.get("model") == TOOL_MODEL and getattr(response, "choices", None):
+            _agent_turn(data, response.choices[0].message, response.choices[0])
         return response
 
 
