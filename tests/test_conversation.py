@@ -51,7 +51,8 @@ def stored(**changes: Any) -> dict[str, Any]:
 
 def test_round_trip_keeps_everything(client: Client) -> None:
     conv = Conversation.from_dict(stored(), client)
-    assert conv.turns[0].aborted and conv.options == {"max_tokens": 10}
+    assert conv.turns[0].aborted
+    assert conv.options == {"max_tokens": 10}
     assert conv.to_dict() == stored()
 
 
@@ -77,7 +78,7 @@ def test_a_broken_document_is_a_clear_error(
 def test_load_names_the_file(client: Client, tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     path.write_text("{nope")
-    with pytest.raises(ConversationFormatError, match="c.json is not a saved conversation"):
+    with pytest.raises(ConversationFormatError, match=r"c\.json is not a saved conversation"):
         Conversation.load(path, client)
     with pytest.raises(ConversationFormatError, match="Cannot read"):
         Conversation.load(tmp_path / "missing.json", client)

@@ -188,9 +188,11 @@ def test_a_cancelled_stream_keeps_the_partial_answer(client: Client) -> None:
             break
     stream.close()
     result = stream.result
-    assert result.finish_reason == "aborted" and result.aborted
+    assert result.finish_reason == "aborted"
+    assert result.aborted
     assert result.usage is None
-    assert result.text == "".join(pieces) and result.text.startswith("Cou")
+    assert result.text == "".join(pieces)
+    assert result.text.startswith("Cou")
     assert conv.turns[-1].aborted
     assert conv.messages[-1] == {"role": "assistant", "content": result.text}
     assert conv.to_dict()["turns"][-1]["aborted"] is True
@@ -202,10 +204,12 @@ def test_save_and_load_carry_on(client: Client, tmp_path: Path, cassette: Any) -
     path = conv.save(tmp_path / "conv.json")
     assert path.stat().st_mode & 0o777 == 0o600
     stored = json.loads(path.read_text())
-    assert stored["version"] == 1 and stored["format"] == "clawdbot-litellm.conversation"
+    assert stored["version"] == 1
+    assert stored["format"] == "clawdbot-litellm.conversation"
     assert stored["turns"][0]["usage"]["prompt_tokens"] > 0
     again = Conversation.load(path, client)
-    assert again.messages == conv.messages and again.system == "Be brief"
+    assert again.messages == conv.messages
+    assert again.system == "Be brief"
     again.send("still there?")
     assert len(again.messages) == 4
     bodies = sent(cassette)
@@ -294,7 +298,8 @@ def test_cancelling_the_reading_task_releases_the_connection(
             assert isinstance(http, httpx2.AsyncClient)
             pool = http._transport._pool
             assert not [c.info() for c in pool.connections if "ACTIVE" in c.info()]
-            assert stream.result.aborted and stream.result.text == "".join(seen)
+            assert stream.result.aborted
+            assert stream.result.text == "".join(seen)
             return conv, seen
 
     conv, seen = asyncio.run(main())
