@@ -17,6 +17,7 @@ from ._version import __version__
 # type checkers, and tests/test_public_api.py checks that they agree.
 _MODULES: dict[str, tuple[str, ...]] = {
     "client": ("AsyncChatStream", "AsyncClient", "ChatStream", "Client"),
+    "conversation": ("AsyncConversation", "Conversation", "Turn"),
     "results": ("ChatResult", "StreamEvent", "ToolCall", "Usage"),
     "config.edit": ("EditResult", "get_config_value", "set_config_value", "unset_config_value"),
     "config.locate": ("config_path",),
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         load_config,
     )
     from .config.schema import ModelDefinition, Provider, Source
+    from .conversation import AsyncConversation, Conversation, Turn
     from .discovery import DiscoveredModel, discover_models
     from .doctor import Check, run_checks
     from .errors import (
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
         ConfigValidationError,
         ConfigWriteError,
         ContextWindowError,
+        ConversationFormatError,
         IncludeError,
         InvalidModelRefError,
         MissingEnvVarError,
@@ -81,6 +84,7 @@ if TYPE_CHECKING:
         StructuredOutputError,
         ToolArgumentsError,
         ToolDefinitionError,
+        ToolLoopError,
         UnknownModelError,
         UnsupportedAPIError,
         UnsupportedInputError,

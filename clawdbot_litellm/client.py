@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import httpx2
     from openai.types.chat import ChatCompletionChunk
 
+    from .conversation import AsyncConversation, Conversation
+
 _MAX_CACHED_CHAINS = 256
 
 
@@ -177,35 +179,92 @@ def _options(
     )
 
 
-class ChatStream:
-    """A streamed answer: iterate for ``StreamEvent``s; ``result`` once it is finished."""
+class _StreamState:
+    """What both stream twins share: the accumulator, the result, and who to tell when it is set.
+
+    A stream ends one of three ways: read to its end (the proxy's own finish reason), closed by
+    the caller or interrupted (Ctrl-C, a cancelled task) mid-answer (``finish_reason ==
+    "aborted"``: the text, reasoning and tool calls so far, no usage), or broken by the proxy
+    (an error is raised and there is no result).
+    """
+
+    def __init__(self, acc: Accumulator) -> None:
+        self._acc = acc
+        self._result: ChatResult | None = None
+        self._closed = False
+        self._callbacks: list[Callable[[ChatResult], None]] = []
+        self.ref = str(acc.target.ref)
+
+    def _settle(self, result: ChatResult) -> None:
+        if self._result is not None:
+            return
+        self._result = result
+        for callback in self._callbacks:
+            callback(result)
+
+    def _abort(self) -> None:
+        self._closed = True
+        if self._result is None:
+            self._settle(self._acc.aborted())
+
+    def _map(self, error: Exception) -> Exception | None:
+        """The error to raise for a failure while reading (``None``: the caller closed it)."""
+        if self._closed:
+            return None
+        if isinstance(error, openai.APIError) or is_transport_error(error):
+            return stream_error(error, self._acc.target, self._acc.received)
+        return error
+
+    def add_done_callback(self, callback: Callable[[ChatResult], None]) -> None:
+        """Call ``callback(result)`` once the result is known: finished, closed or cancelled."""
+        self._callbacks.append(callback)
+        if self._result is not None:
+            callback(self._result)
+
+    @property
+    def result(self) -> ChatResult:
+        """The finished answer; after ``close()`` mid-answer, the part that had arrived."""
+        if self._result is None:
+            raise RuntimeError("the stream has not been read to its end yet")
+        return self._result
+
+
+class ChatStream(_StreamState):
+    """A streamed answer: iterate for ``StreamEvent``s; ``result`` once it is finished.
+
+    ``close()`` (or leaving a ``with`` block, or Ctrl-C while iterating) mid-answer closes the
+    HTTP response at once and keeps what arrived as an aborted ``result``.
+    """
 
     def __init__(self, raw: openai.Stream[ChatCompletionChunk], acc: Accumulator) -> None:
-        self._raw, self._acc = raw, acc
-        self._result: ChatResult | None = None
-        self.ref = str(acc.target.ref)
+        super().__init__(acc)
+        self._raw = raw
 
     def __iter__(self) -> Iterator[StreamEvent]:
         try:
             for chunk in self._raw:
                 yield from self._acc.feed(chunk)
         except Exception as error:
-            if isinstance(error, openai.APIError) or is_transport_error(error):
-                raise stream_error(error, self._acc.target, self._acc.received) from error
+            mapped = self._map(error)
+            if mapped is None:
+                return
+            if mapped is error:
+                raise
+            raise mapped from error
+        except BaseException:  # Ctrl-C, or the caller dropped the iterator (GeneratorExit)
+            self._abort()
             raise
         finally:
             self._raw.close()
-        self._result = self._acc.finish()
-
-    @property
-    def result(self) -> ChatResult:
-        if self._result is None:
-            raise RuntimeError("the stream has not been read to its end yet")
-        return self._result
+        if self._closed:
+            self._abort()
+        else:
+            self._settle(self._acc.finish())
 
     def close(self) -> None:
-        """Close the HTTP response (also when the answer was not read to its end)."""
+        """Close the HTTP response; mid-answer, ``result`` becomes the part that arrived."""
         self._raw.close()
+        self._abort()
 
     def __enter__(self) -> ChatStream:
         return self
@@ -354,6 +413,19 @@ class Client(_Base):
         stream: ChatStream = self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
+    def conversation(
+        self,
+        model: str | None = None,
+        system: str | None = None,
+        tools: Sequence[ToolLike] = (),
+        **options: Any,
+    ) -> Conversation:
+        """A ``Conversation`` on this client; ``options`` (any ``chat`` keyword) are defaults
+        for every turn, and a turn's own options override them for that turn."""
+        from .conversation import Conversation
+
+        return Conversation(self, model, system, tools, **options)
+
     def close(self) -> None:
         """Close every pooled ``openai`` client."""
         for client in self._clients.values():
@@ -372,13 +444,14 @@ class Client(_Base):
         self.close()
 
 
-class AsyncChatStream:
-    """The async twin of ``ChatStream``."""
+class AsyncChatStream(_StreamState):
+    """The async twin of ``ChatStream``: ``aclose()`` (or cancelling the task that reads it)
+    mid-answer closes the HTTP response at once and keeps what arrived as an aborted
+    ``result``."""
 
     def __init__(self, raw: openai.AsyncStream[ChatCompletionChunk], acc: Accumulator) -> None:
-        self._raw, self._acc = raw, acc
-        self._result: ChatResult | None = None
-        self.ref = str(acc.target.ref)
+        super().__init__(acc)
+        self._raw = raw
 
     async def __aiter__(self) -> AsyncIterator[StreamEvent]:
         try:
@@ -386,22 +459,26 @@ class AsyncChatStream:
                 for event in self._acc.feed(chunk):
                     yield event
         except Exception as error:
-            if isinstance(error, openai.APIError) or is_transport_error(error):
-                raise stream_error(error, self._acc.target, self._acc.received) from error
+            mapped = self._map(error)
+            if mapped is None:
+                return
+            if mapped is error:
+                raise
+            raise mapped from error
+        except BaseException:  # a cancelled task, Ctrl-C, or the iterator was dropped
+            self._abort()
             raise
         finally:
             await self._raw.close()
-        self._result = self._acc.finish()
-
-    @property
-    def result(self) -> ChatResult:
-        if self._result is None:
-            raise RuntimeError("the stream has not been read to its end yet")
-        return self._result
+        if self._closed:
+            self._abort()
+        else:
+            self._settle(self._acc.finish())
 
     async def aclose(self) -> None:
-        """Close the HTTP response (also when the answer was not read to its end)."""
+        """Close the HTTP response; mid-answer, ``result`` becomes the part that arrived."""
         await self._raw.close()
+        self._abort()
 
     async def __aenter__(self) -> AsyncChatStream:
         return self
@@ -549,6 +626,19 @@ class AsyncClient(_Base):
         )
         stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream
+
+    def conversation(
+        self,
+        model: str | None = None,
+        system: str | None = None,
+        tools: Sequence[ToolLike] = (),
+        **options: Any,
+    ) -> AsyncConversation:
+        """A ``AsyncConversation`` on this client; ``options`` (any ``chat`` keyword) are
+        defaults for every turn, and a turn's own options override them for that turn."""
+        from .conversation import AsyncConversation
+
+        return AsyncConversation(self, model, system, tools, **options)
 
     async def aclose(self) -> None:
         """Close every pooled ``openai`` client."""

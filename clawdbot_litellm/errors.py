@@ -207,6 +207,19 @@ class StreamInterruptedError(ProxyError):
     retryable = True
 
 
+class ToolLoopError(ClawdbotLiteLLMError):
+    """The model kept asking for tools past ``max_tool_rounds``; ``conversation`` holds the
+    history so far (every call answered), so the caller can inspect it or carry on."""
+
+    def __init__(self, message: str, *, conversation: object, rounds: int) -> None:
+        self.conversation, self.rounds = conversation, rounds
+        super().__init__(message)
+
+
+class ConversationFormatError(ClawdbotLiteLLMError):
+    """A saved conversation cannot be loaded: not JSON, an unknown version, or a broken shape."""
+
+
 class ProxyLaunchError(ClawdbotLiteLLMError):
     """A local LiteLLM proxy (for ``demo`` and the live tests) could not be found or started."""
 
@@ -233,6 +246,7 @@ __all__ = [
     "ConfigValidationError",
     "ConfigWriteError",
     "ContextWindowError",
+    "ConversationFormatError",
     "IncludeError",
     "InvalidModelRefError",
     "MissingEnvVarError",
@@ -248,6 +262,7 @@ __all__ = [
     "StructuredOutputError",
     "ToolArgumentsError",
     "ToolDefinitionError",
+    "ToolLoopError",
     "UnknownModelError",
     "UnsupportedAPIError",
     "UnsupportedInputError",

@@ -19,8 +19,19 @@ from typing import Any, Literal
 from .config.schema import MIN_CONTEXT_WINDOW, ModelDefinition
 from .errors import ContextWindowError, UnsupportedInputError
 
-ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+ReasoningEffort = Literal["off", "minimal", "low", "medium", "high", "xhigh"]
+# What the API takes, and what a caller may say: Clawdbot's thinking levels add "off" (send
+# nothing) and "xhigh" (sent as "high", the most an OpenAI-compatible server takes).
 REASONING_EFFORTS: tuple[ReasoningEffort, ...] = ("minimal", "low", "medium", "high")
+THINKING_LEVELS: tuple[ReasoningEffort, ...] = ("off", *REASONING_EFFORTS, "xhigh")
+# The field an assistant message carries its reasoning back in. Found with the real LiteLLM
+# 1.108.7 proxy (tests/test_conversation_proxy.py::test_reasoning_is_sent_back_on_the_next_turn):
+# it accepts both ``reasoning_content`` and ``thinking_blocks`` on assistant messages and hands
+# both to the model call, but its openai-compatible answers carry reasoning as
+# ``reasoning_content`` (it renames an upstream ``reasoning``), and LiteLLM itself treats
+# ``thinking_blocks`` as a response-only field that strict OpenAI-compatible endpoints reject.
+# So only ``reasoning_content`` is sent back, and only to models with ``reasoning: true``.
+REPLAYED_REASONING_FIELD = "reasoning_content"
 DEFAULT_OUTPUT_CAP = 32_000
 # A rough, tokenizer-free estimate: English averages ~4 characters a token; every message costs a
 # few tokens of framing; an image is charged like one high-detail tile set.
@@ -101,6 +112,11 @@ def _image_url(image: str | Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def image_parts(images: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """``image_url`` content parts for files, URLs or data URLs (what ``images=`` attaches)."""
+    return [{"type": "image_url", "image_url": {"url": _image_url(i)}} for i in images]
+
+
 def _has_image(message: Message) -> bool:
     content = message.get("content")
     return isinstance(content, list) and any(
@@ -133,9 +149,7 @@ def build_messages(
             f'model or add "image" to its input list in the config'
         )
     if options.images:
-        parts: list[dict[str, Any]] = [
-            {"type": "image_url", "image_url": {"url": _image_url(i)}} for i in options.images
-        ]
+        parts = image_parts(options.images)
         last_user: dict[str, Any] | None = next(
             (m for m in reversed(messages) if m.get("role") == "user"), None
         )
@@ -149,6 +163,9 @@ def build_messages(
             else list(content or [])
         )
         last_user["content"] = text_parts + parts
+    if not model.reasoning:
+        for message in messages:
+            message.pop(REPLAYED_REASONING_FIELD, None)
     compat = model.compat
     system_role = (
         "developer"
@@ -266,12 +283,17 @@ def build_request(
     kwargs.update(model=model.id, messages=messages)
     field_name = (compat.max_tokens_field if compat else None) or "max_completion_tokens"
     kwargs[field_name] = limit
-    if options.reasoning_effort is not None:
-        if options.reasoning_effort not in REASONING_EFFORTS:
-            raise UnsupportedInputError(
-                f"reasoning effort {options.reasoning_effort!r} is not one of "
-                f"{', '.join(REASONING_EFFORTS)}"
-            )
+    effort = options.reasoning_effort
+    if effort is not None and effort not in THINKING_LEVELS:
+        raise UnsupportedInputError(
+            f"reasoning effort {effort!r} is not one of {', '.join(THINKING_LEVELS)}"
+        )
+    if effort == "xhigh" and model.reasoning:
+        notes.append(
+            f'{ref}: reasoning effort "xhigh" is sent as "high" (the highest the API takes)'
+        )
+        effort = "high"
+    if effort is not None and effort != "off":
         if not model.reasoning:
             notes.append(
                 f"{ref} is not a reasoning model (reasoning: false), so reasoning_effort "
@@ -283,7 +305,7 @@ def build_request(
                 "not sent"
             )
         else:
-            kwargs["reasoning_effort"] = options.reasoning_effort
+            kwargs["reasoning_effort"] = effort
     if compat is not None and compat.supports_store:
         kwargs["store"] = False
     if stream:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from .tools import ToolCallAssembler
 
 
+ABORTED = "aborted"  # the finish_reason of a stream the caller closed or cancelled mid-answer
+
+
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0
@@ -93,6 +96,11 @@ class ChatResult:
     def truncated(self) -> bool:
         """``finish_reason == "length"``: the answer hit the output limit."""
         return self.finish_reason == "length"
+
+    @property
+    def aborted(self) -> bool:
+        """``finish_reason == "aborted"``: the stream was closed or cancelled mid-answer."""
+        return self.finish_reason == ABORTED
 
     def message(self) -> dict[str, Any]:
         """The assistant message to append to the history (OpenAI shape, tool calls included)."""
@@ -205,12 +213,21 @@ class Accumulator:
             )
         return self.result()
 
+    def aborted(self) -> ChatResult:
+        """What arrived before the caller stopped the stream: the text, the reasoning and the
+        tool calls completed so far; no usage (the proxy sends it last), nothing parsed."""
+        self.finish_reason = ABORTED
+        self.usage = None
+        if self._assembler is not None:
+            self.tool_calls, self._assembler = self._assembler.completed, None
+        return self.result()
+
     def result(self) -> ChatResult:
         text = "".join(self.text)
         tool_calls = self._assembler.calls if self._assembler is not None else self.tool_calls
         parsed = None
         response_format = self.prepared.response_format
-        if response_format is not None and not tool_calls:
+        if response_format is not None and not tool_calls and self.finish_reason != ABORTED:
             from .tools import parse_structured
 
             parsed = parse_structured(text, response_format, str(self.target.ref))
@@ -239,4 +256,4 @@ class Accumulator:
         return self.result()
 
 
-__all__ = ["Accumulator", "ChatResult", "StreamEvent", "ToolCall", "Usage", "cost_of"]
+__all__ = ["ABORTED", "Accumulator", "ChatResult", "StreamEvent", "ToolCall", "Usage", "cost_of"]

@@ -357,6 +357,11 @@ class ToolCallAssembler:
         """Every call, in the order the model began them."""
         return tuple(self._calls[index].done() for index in self._calls)
 
+    @property
+    def completed(self) -> tuple[ToolCall, ...]:
+        """Only the calls known to be whole (what a stream cancelled mid-answer keeps)."""
+        return tuple(self._done)
+
 
 __all__ = [
     "TOOL_CHOICES",

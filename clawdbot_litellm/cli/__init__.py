@@ -29,7 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # importing them (they pull in the config engine and pydantic, ~100 ms of a ~150 ms start).
 # tests/cli/test_init.py checks these against the commands themselves.
 SUMMARIES: dict[str, str] = {
-    "chat": "Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout.",
+    "chat": (
+        "Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout; with no "
+        "PROMPT on a terminal, hold a conversation (type /help in it)."
+    ),
     "config": "Read and edit the Clawdbot config file (edits keep ${VAR} references and $include).",
     "demo": "See the whole job work offline: a real LiteLLM proxy with mock models, a temporary "
     "config, models list, a streamed chat and doctor.",

@@ -17,11 +17,11 @@ import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import ClawdbotLiteLLMError, UnsupportedInputError
-from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
+from ..request import THINKING_LEVELS, ReasoningEffort, RequestWarning
 from .output import echo_json, warnings_as_lines
 
 if TYPE_CHECKING:
-    from ..client import Client
+    from ..client import ChatStream, Client
     from ..results import ChatResult
 
 
@@ -168,13 +168,24 @@ def send(
         return result
     with warnings_as_lines(RequestWarning, ConfigWarning):
         answer = client.stream(prompt, **options)
-    ended_with_newline = True
     with answer:
+        echo_answer(answer, echo=echo and not structured, show_reasoning=show_reasoning)
+    if echo and structured:
+        click.echo(_structured(answer.result))
+    return answer.result
+
+
+def echo_answer(answer: ChatStream, *, echo: bool = True, show_reasoning: bool = False) -> None:
+    """Read a stream to its end, the text to stdout as it arrives and tool calls as ``tool call:``
+    lines on stderr (the interactive session shares this); Ctrl-C passes through with the answer
+    so far kept by the stream."""
+    ended_with_newline = True
+    try:
         for event in answer:
             if event.tool_call is not None:
                 click.echo(tool_line(event.tool_call), err=True)
                 continue
-            if not echo or structured:
+            if not echo:
                 continue
             if event.kind == "reasoning":
                 if show_reasoning:
@@ -182,11 +193,9 @@ def send(
                 continue
             click.echo(event.text, nl=False)  # click flushes after each write
             ended_with_newline = event.text.endswith("\n")
-    if echo and structured:
-        click.echo(_structured(answer.result))
-    elif echo and not ended_with_newline:
-        click.echo("")
-    return answer.result
+    finally:
+        if echo and not ended_with_newline:
+            click.echo("")
 
 
 def _structured(result: ChatResult) -> str:
@@ -200,8 +209,8 @@ def _structured(result: ChatResult) -> str:
 @click.option("--max-tokens", type=click.IntRange(min=1), metavar="N", help="Output token limit.")
 @click.option(
     "--reasoning-effort",
-    type=click.Choice(REASONING_EFFORTS),
-    help="Sent only to models with reasoning: true.",
+    type=click.Choice(THINKING_LEVELS),
+    help='Sent only to models with reasoning: true; "off" sends none, "xhigh" is sent as "high".',
 )
 @click.option(
     "--image",
@@ -227,6 +236,18 @@ def _structured(result: ChatResult) -> str:
     "'tool call: name({...})'.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (shape below).")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the conversation to FILE after every turn (0600, atomic).",
+)
+@click.option(
+    "--load",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Resume a saved conversation (and keep saving to it unless --save says elsewhere).",
+)
 @click.pass_context
 def chat(  # noqa: PLR0917 - click passes every option positionally
     ctx: click.Context,
@@ -241,13 +262,24 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     schema: str | None,
     tools_file: str | None,
     as_json: bool,
+    save: str | None,
+    load: str | None,
 ) -> None:
-    """Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout.
+    """Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout; with no
+    PROMPT on a terminal, hold a conversation (type /help in it).
 
     Usage and cost go to stderr, with any warning (a model that is not a reasoning model, a
     max token limit lowered to the model's maxTokens, a truncated answer). Reasoning text is
     hidden unless --show-reasoning. Fallbacks (agents.defaults.model.fallbacks) are tried when
     the model fails before answering.
+
+    \b
+    Interactive session (no PROMPT, stdin a terminal): answers stream as they
+    arrive; a line ending in \\ continues on the next; /model REF, /system TEXT,
+    /reset, /save FILE, /usage, /help, /exit (or Ctrl-D). Ctrl-C stops an answer
+    (what arrived is kept, marked aborted); Ctrl-C at the prompt ends the session.
+    --save FILE writes the conversation after every turn; --load FILE resumes one,
+    in a session or for one more piped turn (echo next | chat --load c.json).
 
     \b
     JSON shape (--json), stable:
@@ -262,6 +294,22 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     """
     from ..client import Client
 
+    if save or load or (prompt is None and sys.stdin.isatty()):
+        from .session import chat_session
+
+        chat_session(
+            (ctx.obj or {}).get("config"),
+            prompt=prompt,
+            model=model,
+            system=system,
+            max_tokens=max_tokens,
+            reasoning_effort=cast("ReasoningEffort | None", reasoning_effort),
+            images=images,
+            show_reasoning=show_reasoning,
+            save=save,
+            load=load,
+        )
+        return
     text = read_prompt(prompt)
     response_format = read_json_option(schema, "--schema") if schema is not None else None
     tools = read_json_option(tools_file, "--tools") if tools_file is not None else []

@@ -110,8 +110,20 @@ def _chat(config: Path, prompt: str) -> None:
     report(result, resolved)
 
 
-def run_demo(executable: Path, workdir: Path, prompt: str) -> bool:
-    """The five steps; True when ``doctor`` found nothing wrong."""
+def _keep_chatting(config: Path) -> None:
+    from .session import run_session
+
+    click.echo("")
+    click.echo(click.style("==> Keep chatting with the demo proxy's mock models", bold=True))
+    click.echo("Try /model litellm/gpt-4 or /help; Ctrl-D (or /exit) stops the proxy.")
+    with warnings_as_lines(ConfigWarning):
+        resolved = load_config(config)
+    run_session(resolved)
+
+
+def run_demo(executable: Path, workdir: Path, prompt: str, keep: bool = False) -> bool:
+    """The five steps; True when ``doctor`` found nothing wrong. With ``keep``, an interactive
+    chat against the same proxy follows, and the proxy stops when it ends."""
     key = f"sk-demo-{secrets.token_hex(16)}"
     proxy_config = workdir / DEMO_PROXY_CONFIG
     proxy_config.write_text(demo_proxy_config(), encoding="utf-8")
@@ -139,6 +151,8 @@ def run_demo(executable: Path, workdir: Path, prompt: str) -> bool:
         step(5, "Check the whole setup")
         click.echo("$ clawdbot-litellm doctor")
         healthy = print_checks(run_checks(config))
+        if keep:
+            _keep_chatting(config)
     finally:
         pid = proxy.pid if proxy.running else None
         proxy.stop()
@@ -152,16 +166,24 @@ def run_demo(executable: Path, workdir: Path, prompt: str) -> bool:
 @click.option(
     "--prompt", default=DEMO_PROMPT, show_default=True, help="What to ask the mock model."
 )
-def demo(prompt: str) -> None:
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Afterwards, chat with the proxy's mock models interactively; the proxy stops when "
+    "the session ends.",
+)
+def demo(prompt: str, keep: bool) -> None:
     """See the whole job work offline: a real LiteLLM proxy with mock models, a temporary
     config, models list, a streamed chat and doctor. Your own config is never read or written.
 
     Needs the LiteLLM proxy: pip install 'clawdbot-litellm[proxy]' (or set
     CLAWDBOT_LITELLM_PROXY to a litellm executable). Exits 1 if doctor finds a problem.
+    With --keep, an interactive chat (the same as `chat` with no prompt) follows against the
+    demo proxy and its temporary config, and the proxy is stopped when you leave it.
     """
     executable = require_litellm()  # before the environment is set aside: it may name the proxy
     with isolated_environ(), tempfile.TemporaryDirectory(prefix="clawdbot-litellm-demo-") as tmp:
-        healthy = run_demo(executable, Path(tmp), prompt)
+        healthy = run_demo(executable, Path(tmp), prompt, keep)
     click.echo("")
     click.echo(
         "Next: point your own config at your proxy with "

@@ -314,7 +314,10 @@ def test_an_empty_prompt_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_invalid_reasoning_effort_is_a_usage_error(tmp_path: Path) -> None:
     result = run(["chat", "--reasoning-effort", "extreme", "Hi"])
     assert result.exit_code == 2
-    assert "'extreme' is not one of 'minimal', 'low', 'medium', 'high'" in result.stderr
+    assert (
+        "'extreme' is not one of 'off', 'minimal', 'low', 'medium', 'high', 'xhigh'"
+        in result.stderr
+    )
 
 
 class _Terminal(io.StringIO):

@@ -636,7 +636,7 @@ CASES = [
         "usage-unknown-reasoning-effort",
         GOOD,
         ("chat", "--reasoning-effort", "extreme", "Hi"),
-        ("'extreme' is not one of 'minimal', 'low', 'medium', 'high'",),
+        ("'extreme' is not one of 'off', 'minimal', 'low', 'medium', 'high', 'xhigh'",),
         exit_code=2,
     ),
     Case(
