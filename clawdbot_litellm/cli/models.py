@@ -273,7 +273,9 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
 
     contextWindow from max_input_tokens, maxTokens from max_output_tokens (or max_tokens),
     reasoning from supports_reasoning, the image input from supports_vision. Prints the changes
-    (~ changed, + added, ! configured but not served); keeps ${VAR} references as written.
+    (~ changed, + added, - skipped, ! configured but not served); keeps ${VAR} references as
+    written. A model whose context window the proxy reports below Clawdbot's minimum (16000) is
+    skipped with a note. --dry-run prints exactly what the real run would write.
     """
     resolved = _load(ctx)
     provider = resolved.providers.get(provider_name.strip().lower())
@@ -300,11 +302,12 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
         if not first.empty:
             edit_config(path, mutate)
         report = reports[-1] if reports else first
-    for line in report.lines():
-        click.echo(line)
+    # The heading first, then its details: what was (or would be) written, then the notes.
     if report.empty:
         click.echo(f"{provider.name}: already in sync with the proxy; nothing written.")
     elif dry_run:
-        click.echo("Dry run: nothing written.")
+        click.echo(f"Dry run: nothing written; a real run would write {path}:")
     else:
-        click.echo(f"Wrote {path}.")
+        click.echo(f"Wrote {path}:")
+    for line in report.lines():
+        click.echo(f"  {line}")
