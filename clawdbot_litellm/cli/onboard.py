@@ -23,6 +23,7 @@ from ..config.resolve import (
     ENV_BASE_URL,
     ENV_MODEL,
     ConfigWarning,
+    base_url_to_store,
 )
 from ..config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
 from ..config.secrets import mask_secret
@@ -106,12 +107,24 @@ def _url_value(text: str) -> str:
 
 
 def choose_base_url(flag: str | None, environ: Mapping[str, str], interactive: bool) -> str:
+    """The URL as the config stores it; a dropped ``/v1`` is said once."""
     if flag is not None:
-        return check_base_url(flag)
-    default = environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
-    if not interactive:
-        return check_base_url(default)
-    return str(click.prompt("LiteLLM base URL", default=default, value_proc=_url_value))
+        given = flag
+    else:
+        given = environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+        if interactive:
+            given = str(click.prompt("LiteLLM base URL", default=given, value_proc=_checked))
+    url = check_base_url(given)
+    _, note = base_url_to_store(["models", "providers", DEFAULT_PROVIDER, "baseUrl"], given)
+    if note:
+        click.echo(f"Note: {note}", err=True)
+    return url
+
+
+def _checked(text: str) -> str:
+    """The prompt's answer as typed (so a dropped ``/v1`` can be reported), once it is valid."""
+    _url_value(text)
+    return text.strip()
 
 
 def discover(base_url: str, api_key: str) -> list[DiscoveredModel]:
