@@ -33,6 +33,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "onboarding": ("OnboardingAnswers", "onboard"),
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
     "refs": ("ModelRef", "ModelTarget", "parse_ref"),
+    "request": ("sampling_options",),
     "sync": ("SyncReport", "sync_document"),
     "errors": tuple(_errors.__all__),
 }
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
         ContextWindowError,
         IncludeError,
         InvalidModelRefError,
+        InvalidOptionError,
         MissingEnvVarError,
         ModelNotServedError,
         Problem,
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
+    from .request import sampling_options
     from .results import ChatResult, StreamEvent, Usage
     from .sync import SyncReport, sync_document
 

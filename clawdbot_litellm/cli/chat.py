@@ -15,7 +15,8 @@ import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import ClawdbotLiteLLMError
-from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
+from ..request import REASONING_EFFORTS, SAMPLING_OPTIONS, ReasoningEffort, RequestWarning
+from ..request import sampling_options as checked_options
 from .output import echo_json, warnings_as_lines
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ def send(
     max_tokens: int | None = None,
     reasoning_effort: ReasoningEffort | None = None,
     images: Sequence[str] = (),
+    extra: dict[str, Any] | None = None,
     stream: bool = True,
     echo: bool = True,
     show_reasoning: bool = False,
@@ -109,6 +111,7 @@ def send(
         "max_tokens": max_tokens,
         "reasoning_effort": reasoning_effort,
         "images": tuple(images),
+        "extra": extra,
     }
     if not stream:
         with warnings_as_lines(RequestWarning):
@@ -153,6 +156,16 @@ def send(
     metavar="FILE|URL",
     help='Attach an image (repeatable); the model\'s input must include "image".',
 )
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    type=(str, str),
+    multiple=True,
+    metavar="NAME VALUE",
+    help=f"A sampling option, repeatable: {', '.join(SAMPLING_OPTIONS)} "
+    "(e.g. -o temperature 0.2 -o stop END; logit_bias takes JSON).",
+)
 @click.option("--no-stream", is_flag=True, help="Wait for the whole answer instead of streaming.")
 @click.option(
     "--show-reasoning", is_flag=True, help="Print the model's reasoning to stderr (dimmed)."
@@ -167,6 +180,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     max_tokens: int | None,
     reasoning_effort: str | None,
     images: tuple[str, ...],
+    options: tuple[tuple[str, str], ...],
     no_stream: bool,
     show_reasoning: bool,
     as_json: bool,
@@ -188,6 +202,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     from ..client import Client
 
     text = read_prompt(prompt)
+    extra = checked_options(options)  # a bad option fails before the config is read
     with warnings_as_lines(ConfigWarning):
         config = load_config((ctx.obj or {}).get("config"))
     with Client(config) as client:
@@ -199,6 +214,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
             max_tokens=max_tokens,
             reasoning_effort=cast("ReasoningEffort | None", reasoning_effort),
             images=images,
+            extra=extra,
             stream=not no_stream,
             echo=not as_json,
             show_reasoning=show_reasoning,
