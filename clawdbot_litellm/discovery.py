@@ -36,7 +36,8 @@ class DiscoveredModel:
     @property
     def too_small_note(self) -> str:
         """Why the model cannot be configured, in the words the wizard and ``models sync`` use."""
-        return f"{self.context_window} tokens: too small for Clawdbot (at least {MIN_CONTEXT_WINDOW})"
+        window, least = self.context_window, MIN_CONTEXT_WINDOW
+        return f"{window} tokens: too small for Clawdbot (at least {least})"
 
     def definition(self, name: str | None = None) -> dict[str, Any]:
         """A camelCase model entry for the config file, in the seed page's shape."""

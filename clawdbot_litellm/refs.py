@@ -78,7 +78,7 @@ def suggest_refs(
     """Configured refs whose model id, alias or whole ref is close to ``text``, each model once,
     in ref form: names that differ only in case or separators first, then near spellings."""
     wanted = text.strip()
-    provider_hint, slash, model_part = wanted.partition("/")
+    _, slash, model_part = wanted.partition("/")
     query = model_part if slash else wanted
     names: dict[str, list[str]] = {
         ref: [ref, ref.partition("/")[2]] for ref in configured_refs(providers)

@@ -335,7 +335,7 @@ def default_model(ctx: click.Context, ref: str | None) -> None:
         if resolved.primary is None:
             fail(
                 f"No default model: {PRIMARY_PATH} is not set and no litellm model is "
-                "configured; run `clawdbot-litellm onboard` or `clawdbot-litellm models default REF`"
+                "configured; run `clawdbot-litellm onboard`, then `models default REF`"
             )
             return
         target = resolved.resolve(resolved.primary)
