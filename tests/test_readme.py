@@ -36,20 +36,16 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cli.cli_support import run
-from proxy.server import HERE, ProxyServer, find_proxy_executable, hint
-from vcr_support import REPLAY_ENDPOINT, REPO_ROOT, Mode, NetworkGuard, ProxyEndpoint
+from vcr_support import REPO_ROOT, Mode, ProxyEndpoint
 
 from clawdbot_litellm import load_config
 
 README = REPO_ROOT / "README.md"
-README_PROXY_CONFIG = HERE / "litellm_config_readme.yaml"
 CASSETTE_DIR = "readme"
 COMMAND = "clawdbot-litellm"
 URL_PLACEHOLDER = "http://localhost:4000"
@@ -115,36 +111,6 @@ def shell_commands(text: str) -> list[list[str]]:
         if words:
             commands.append(words)
     return commands
-
-
-# --- the proxy -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def readme_proxy(cassette_mode: Mode) -> Iterator[ProxyServer | None]:
-    """The README's proxy, started only when the run talks to a real one."""
-    if cassette_mode is Mode.REPLAY:
-        yield None
-        return
-    executable = find_proxy_executable()
-    if executable is None:
-        pytest.fail(f"no LiteLLM proxy for the README test: {hint()}", pytrace=False)
-    guard = NetworkGuard(allow_loopback=True)
-    with guard.installed():
-        server = ProxyServer(executable, config=README_PROXY_CONFIG)
-        server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def readme_endpoint(readme_proxy: ProxyServer | None, network_guard: NetworkGuard) -> ProxyEndpoint:
-    if readme_proxy is None:
-        return REPLAY_ENDPOINT
-    network_guard.allow_loopback = True
-    return ProxyEndpoint(readme_proxy.base_url, readme_proxy.api_key)
 
 
 # --- running the blocks --------------------------------------------------------------------------
@@ -243,7 +209,7 @@ class Reader:
         out = io.StringIO()
         code = compile(text, f"README.md:{block.line}", "exec")
         with contextlib.redirect_stdout(out):
-            exec(code, {"__name__": "__readme__"})
+            exec(code, {"__name__": "__readme__"})  # noqa: S102 - the README's own example
         return out.getvalue()
 
     def load_config_block(self, block: Block, text: str) -> str:
@@ -257,8 +223,7 @@ class Reader:
 
 @pytest.fixture
 def reader(
-    readme_endpoint: ProxyEndpoint,
-    cassette: Any,
+    readme_proxy_endpoint: ProxyEndpoint,
     cassette_mode: Mode,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -266,7 +231,7 @@ def reader(
     home = tmp_path / "home"
     home.mkdir()
     return Reader(
-        home, readme_endpoint, monkeypatch, cassette_mode is Mode.LIVE, {"HOME": str(home)}
+        home, readme_proxy_endpoint, monkeypatch, cassette_mode is Mode.LIVE, {"HOME": str(home)}
     )
 
 
@@ -280,7 +245,9 @@ def test_readme_blocks_run_in_order(reader: Reader) -> None:
         ran.append(block.language)
         if block.language == "python" and "stream(" in block.text:
             assert "claude-3-opus mock" in output, f"{block} printed {output!r}"
-    assert ran.count("bash") >= 3 and ran.count("python") >= 3 and "json5" in ran
+    assert ran.count("bash") >= 3
+    assert ran.count("python") >= 3
+    assert "json5" in ran
     config = load_config()
     assert config.primary == "litellm/claude-3-opus"
     assert str(config.resolve("opus").ref) == "litellm/claude-3-opus"

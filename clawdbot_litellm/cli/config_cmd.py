@@ -6,6 +6,7 @@ Thin: paths, values, validation and masking live in ``config/``. Nothing here im
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -122,7 +123,9 @@ def _problem_line(problem: Problem, file: str) -> str:
     if problem.path != file:
         return str(problem)
     message = problem.message
-    return f"- {message[len(file) + 1 :] if message.startswith(f'{file}:') else message}"
+    if message.startswith(f"{file}:"):
+        message = re.sub(r"^(\d+):(\d+): ", r"line \1, column \2: ", message[len(file) + 1 :])
+    return f"- {message}"
 
 
 @config.command("validate")
