@@ -339,3 +339,28 @@ def test_chat_rejects_a_bad_option_before_anything_else(
     result = run(["--config", str(tmp_path / "none.json"), "chat", "-o", *option, "hi"])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {error}\n"
+
+
+def test_doctor_says_each_fix_once_and_warns_on_v1(
+    tmp_path: Path, readme_proxy_endpoint: ProxyEndpoint
+) -> None:
+    base = readme_proxy_endpoint.base_url
+    config = _configured(tmp_path, readme_proxy_endpoint, [{**OPUS, "contextWindow": 200000}])
+    data = written(config)
+    data["env"]["LITELLM_API_KEY"] = "sk-wrong-key"
+    data["models"]["providers"]["litellm"]["baseUrl"] = f"{base}/v1"  # as a hand edit leaves it
+    write(config, data)
+    result = run(["--config", str(config), "doctor"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[4] == (
+        f"warn  base URL: {base}/v1 ends in /v1: this package uses {base}, but Clawdbot appends "
+        "/v1 itself and would call .../v1/v1; fix: clawdbot-litellm config set "
+        f"models.providers.litellm.baseUrl {base}"
+    )
+    assert lines[6] == (
+        f"FAIL  API key: The proxy at {base}/v1 rejected the API key (key ****; it answered 400: "
+        "No connected db.); fix: set LITELLM_API_KEY (or models.providers.litellm.apiKey) to a "
+        "key the proxy accepts"
+    )
+    assert lines[-1] == "1 check failed (1 warning); fix the first one first."
