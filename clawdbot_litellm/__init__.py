@@ -34,6 +34,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "onboarding": ("OnboardingAnswers", "onboard"),
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
     "refs": ("ModelRef", "ModelTarget", "parse_ref"),
+    "request": ("sampling_options",),
     "sync": ("SyncReport", "sync_document"),
     "errors": tuple(_errors.__all__),
 }
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
         ConversationFormatError,
         IncludeError,
         InvalidModelRefError,
+        InvalidOptionError,
         MissingEnvVarError,
         ModelNotServedError,
         Problem,
@@ -92,6 +94,7 @@ if TYPE_CHECKING:
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .refs import ModelRef, ModelTarget, parse_ref
+    from .request import sampling_options
     from .results import ChatResult, StreamEvent, ToolCall, Usage
     from .sync import SyncReport, sync_document
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config.resolve import ResolvedConfig, from_environment
-from .config.schema import DEFAULT_PROVIDER, ModelDefinition
+from .config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW, ModelDefinition
 from .errors import ProxyError
 from .refs import ModelRef, ModelTarget
 
@@ -27,6 +27,17 @@ class DiscoveredModel:
     max_tokens: int | None = None
     reasoning: bool | None = None
     vision: bool | None = None
+
+    @property
+    def too_small(self) -> bool:
+        """The proxy reports a context window below the minimum Clawdbot accepts."""
+        return self.context_window is not None and self.context_window < MIN_CONTEXT_WINDOW
+
+    @property
+    def too_small_note(self) -> str:
+        """Why the model cannot be configured, in the words the wizard and ``models sync`` use."""
+        window, least = self.context_window, MIN_CONTEXT_WINDOW
+        return f"{window} tokens: too small for Clawdbot (at least {least})"
 
     def definition(self, name: str | None = None) -> dict[str, Any]:
         """A camelCase model entry for the config file, in the seed page's shape."""

@@ -10,6 +10,7 @@ Nothing here ever puts a key into a result: keys appear only through ``mask_secr
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -45,21 +46,49 @@ ONBOARD = "clawdbot-litellm onboard --auth-choice litellm-api-key"
 
 @dataclass(frozen=True)
 class Check:
-    """One check's outcome: ``ok`` is True (passed), False (failed) or None (skipped)."""
+    """One check's outcome: ``ok`` is True (passed), False (failed) or None (skipped).
+
+    ``warn`` marks a passed check that works only thanks to this package (it has a ``fix``).
+    """
 
     name: str
     ok: bool | None
     detail: str
     fix: str = ""
+    warn: bool = False
 
     @property
     def status(self) -> str:
-        return "skip" if self.ok is None else ("ok" if self.ok else "fail")
+        if self.ok is None:
+            return "skip"
+        if self.ok:
+            return "warn" if self.warn else "ok"
+        return "fail"
 
     def as_dict(self) -> dict[str, Any]:
         """The stable JSON shape: ``name``, ``status``, ``ok``, ``detail``, ``fix``."""
         data = asdict(self)
+        data.pop("warn")  # said by status
         return {"name": data.pop("name"), "status": self.status, **data}
+
+
+# Where an error message turns from what happened to what to do: "...; set X" or "... Start Y".
+_FIX_START = re.compile(
+    r"(?:;|\.) (?=(?:add|check|choose|edit|export|fix|pass|point|remove|run|set|start|use|"
+    r"write)\b)",
+    re.IGNORECASE,
+)
+
+
+def _failed(name: str, error: Exception, fallback_fix: str) -> Check:
+    """A failed check from an error whose message carries its own fix: the fix is said once, in
+    ``fix``, and the detail keeps what happened (``fallback_fix`` when the message has none)."""
+    message = str(error).strip()
+    found = _FIX_START.search(message)
+    if found is None:
+        return Check(name, False, message, fallback_fix)
+    detail, fix = message[: found.start()], message[found.end() :].rstrip(".")
+    return Check(name, False, detail, fix[:1].lower() + fix[1:])
 
 
 def _skip(name: str, why: str) -> Check:
@@ -138,7 +167,7 @@ def _schema_check(
             None,
         )
     except ConfigError as error:
-        return Check("config schema", False, str(error), "fix the config as the message says"), None
+        return _failed("config schema", error, "fix the config as the message says"), None
     problems = resolved.check()
     if problems:
         listed = "; ".join(f"{p.path}: {p.message}" for p in problems)
@@ -180,12 +209,18 @@ def _base_url_check(resolved: ResolvedConfig, provider: Provider, env: Mapping[s
     normalised, warning = normalise_base_url(provider.name, raw)
     source = provider.sources.get("baseUrl")
     if warning:
+        fix = (
+            f"clawdbot-litellm config set {setting} {display_url(normalised)}"
+            if setting.startswith("models.")
+            else f"export {setting}={display_url(normalised)}"
+        )
         return Check(
             "base URL",
-            False,
-            f"{display_url(raw)} ends in /v1: Clawdbot appends /v1 itself and would call "
-            ".../v1/v1 (this package strips it)",
-            f"set {setting} to {display_url(normalised)}",
+            True,
+            f"{display_url(raw)} ends in /v1: this package uses {display_url(normalised)}, "
+            "but Clawdbot appends /v1 itself and would call .../v1/v1",
+            fix,
+            warn=True,
         )
     return Check("base URL", True, f"{display_url(provider.base_url)} ({source or setting})")
 
@@ -199,21 +234,15 @@ def _proxy_checks(
         served = discover_models(provider.base_url, provider.api_key, timeout=timeout)
     except (ProxyUnreachableError, ProxyTimeoutError) as error:
         return [
-            Check(
-                "proxy reachable",
-                False,
-                str(error),
-                "start the proxy, or fix the base URL",
-            ),
+            _failed("proxy reachable", error, "start the proxy, or fix the base URL"),
             _skip("API key", "the proxy is not reachable"),
         ], None
     except AuthenticationError as error:
         return [
             Check("proxy reachable", True, f"{where} answered"),
-            Check(
+            _failed(
                 "API key",
-                False,
-                str(error),
+                error,
                 f"set {ENV_API_KEY} (or models.providers.{provider.name}.apiKey) to a key "
                 "the proxy accepts",
             ),
@@ -303,11 +332,8 @@ def run_checks(
         document = load_document(path)
     except ConfigError as error:
         checks.append(
-            Check(
-                "config syntax",
-                False,
-                str(error),
-                "edit the file, then run `clawdbot-litellm config validate`",
+            _failed(
+                "config syntax", error, "edit the file, then run `clawdbot-litellm config validate`"
             )
         )
         why = "the config cannot be read"

@@ -96,6 +96,10 @@ class ConfigWriteError(ConfigError):
 # --- models and requests -------------------------------------------------------------------------
 
 
+class InvalidOptionError(ClawdbotLiteLLMError):
+    """A sampling option (temperature, top_p, ...) is unknown or its value is out of range."""
+
+
 class InvalidModelRefError(ClawdbotLiteLLMError):
     """A model ref is not of the form ``provider/model`` (or an alias)."""
 
@@ -249,6 +253,7 @@ __all__ = [
     "ConversationFormatError",
     "IncludeError",
     "InvalidModelRefError",
+    "InvalidOptionError",
     "MissingEnvVarError",
     "ModelNotServedError",
     "Problem",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 from .config.edit import EditResult, edit_config
 from .config.load import env_block, expand_document
 from .config.locate import config_path
-from .config.resolve import ENV_API_KEY, normalise_base_url
+from .config.resolve import DEFAULT_MODEL, ENV_API_KEY, ENV_MODEL, normalise_base_url
 from .config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
 from .config.secrets import mask_secret
+from .discovery import DiscoveredModel
 from .errors import ConfigError
 
 DEFAULT_CONTEXT_WINDOW = 128_000
@@ -42,6 +43,34 @@ def check_base_url(url: str) -> str:
             "write it like http://localhost:4000"
         )
     return normalise_base_url(DEFAULT_PROVIDER, url)[0]
+
+
+def default_model(
+    discovered: Sequence[DiscoveredModel], environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The model to offer: ``$LITELLM_MODEL`` (else ``gpt-4``) when the proxy serves it with a
+    usable window, else the first served model that is usable; ``None`` when none is.
+
+    Without discovery the preference stands: nothing says it is unusable.
+    """
+    env = os.environ if environ is None else environ
+    preferred = env.get(ENV_MODEL, "").strip() or DEFAULT_MODEL
+    if not discovered:
+        return preferred
+    usable = [model.id for model in discovered if not model.too_small]
+    if preferred in usable:
+        return preferred
+    return usable[0] if usable else None
+
+
+def too_small_error(model: DiscoveredModel, discovered: Sequence[DiscoveredModel] = ()) -> str:
+    """Why a served model cannot be onboarded, and the two ways on (one line)."""
+    others = [m.id for m in discovered if not m.too_small and m.id != model.id]
+    instead = f" ({', '.join(others)})" if others else ""
+    return (
+        f"{model.id} cannot be used: the proxy reports {model.too_small_note}; choose another "
+        f"model{instead}, or pass --context-window N if the proxy's figure is wrong"
+    )
 
 
 @dataclass(frozen=True)
@@ -239,6 +268,8 @@ __all__ = [
     "DEFAULT_MAX_TOKENS",
     "OnboardingAnswers",
     "check_base_url",
+    "default_model",
     "onboard",
     "plan",
+    "too_small_error",
 ]

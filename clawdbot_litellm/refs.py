@@ -7,6 +7,7 @@ sending anything.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -114,12 +115,53 @@ def _provider_named(name: str, providers: Mapping[str, Provider]) -> Provider | 
     return next((p for key, p in providers.items() if normalize_provider_id(key) == name), None)
 
 
-def _unknown(text: str, providers: Mapping[str, Provider], aliases: Iterable[str]) -> Exception:
-    refs = configured_refs(providers)
-    pool = refs + [a for a in aliases if a]
-    lowered = {candidate.lower(): candidate for candidate in pool}
-    close = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.5)
-    return UnknownModelError(text, refs, [lowered[c] for c in close])
+def _squash(text: str) -> str:
+    """A name without case or separators: ``Claude_3 Opus`` and ``claude-3-opus`` are one."""
+    return re.sub(r"[\s._/:-]+", "", text.lower())
+
+
+SUGGESTION_CUTOFF = 0.75  # similarity below this is "nothing alike": no suggestion
+
+
+def suggest_refs(
+    text: str, providers: Mapping[str, Provider], aliases: Mapping[str, str], limit: int = 3
+) -> list[str]:
+    """Configured refs whose model id, alias or whole ref is close to ``text``, each model once,
+    in ref form: names that differ only in case or separators first, then near spellings."""
+    wanted = text.strip()
+    _, slash, model_part = wanted.partition("/")
+    query = model_part if slash else wanted
+    names: dict[str, list[str]] = {
+        ref: [ref, ref.partition("/")[2]] for ref in configured_refs(providers)
+    }
+    for alias, target in aliases.items():
+        try:
+            ref = str(parse_ref(target))
+        except InvalidModelRefError:
+            continue
+        if ref in names:
+            names[ref].append(alias)
+    scored: list[tuple[int, float, int, str]] = []
+    for order, (ref, candidates) in enumerate(names.items()):
+        best: tuple[int, float] = (0, 0.0)
+        for name in candidates:
+            if _squash(name) in (_squash(wanted), _squash(query)):
+                best = (2, 1.0)  # the same name but for case or separators
+                break
+            if name == ref:
+                continue  # a shared "litellm/" says nothing about the model: compare ids only
+            ratio = difflib.SequenceMatcher(None, _squash(query), _squash(name)).ratio()
+            if ratio >= SUGGESTION_CUTOFF:
+                best = max(best, (1, ratio))
+        if best[0]:
+            scored.append((-best[0], -best[1], order, ref))
+    return [ref for *_, ref in sorted(scored)[:limit]]
+
+
+def _unknown(text: str, providers: Mapping[str, Provider], aliases: Mapping[str, str]) -> Exception:
+    return UnknownModelError(
+        text, configured_refs(providers), suggest_refs(text, providers, aliases)
+    )
 
 
 def resolve_ref(

@@ -7,17 +7,18 @@ async clients both call :func:`build_request`, so a mapping rule lives in exactl
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import math
 import mimetypes
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from .config.schema import MIN_CONTEXT_WINDOW, ModelDefinition
-from .errors import ContextWindowError, UnsupportedInputError
+from .errors import ContextWindowError, InvalidOptionError, UnsupportedInputError
 
 ReasoningEffort = Literal["off", "minimal", "low", "medium", "high", "xhigh"]
 # What the API takes, and what a caller may say: Clawdbot's thinking levels add "off" (send
@@ -59,6 +60,101 @@ class ChatOptions:
     tool_choice: str | None = None
     # A pydantic model class or a JSON-schema dict (see tools.response_format_param).
     response_format: Any = None
+
+
+# The OpenAI API's sampling parameters: name -> (kind, low, high). Ranges are the API's own.
+SAMPLING_OPTIONS: dict[str, tuple[str, float | None, float | None]] = {
+    "temperature": ("number", 0.0, 2.0),
+    "top_p": ("number", 0.0, 1.0),
+    "presence_penalty": ("number", -2.0, 2.0),
+    "frequency_penalty": ("number", -2.0, 2.0),
+    "seed": ("integer", None, None),
+    "stop": ("stop", None, None),
+    "logit_bias": ("logit_bias", -100.0, 100.0),
+}
+MAX_STOP_SEQUENCES = 4
+
+
+def _number(name: str, value: Any, low: float | None, high: float | None) -> float:
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or (
+        low is not None and high is not None and not low <= number <= high
+    ):
+        raise InvalidOptionError(
+            f"Option {name} must be a number from {low:g} to {high:g}, not {value!r}"
+        )
+    return number
+
+
+def _integer(name: str, value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise InvalidOptionError(f"Option {name} must be a whole number, not {value!r}")
+
+
+def _logit_bias(value: Any, low: float, high: float) -> dict[str, float]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidOptionError(
+            "Option logit_bias must be a JSON object of token ids to biases from -100 to 100, "
+            "e.g. '{\"50256\": -100}'"
+        )
+    bias: dict[str, float] = {}
+    for token, amount in value.items():
+        if not str(token).strip().isdigit():
+            raise InvalidOptionError(
+                f"Option logit_bias: {token!r} is not a token id (a whole number, as a string)"
+            )
+        bias[str(token).strip()] = _number(f"logit_bias[{token}]", amount, low, high)
+    return bias
+
+
+def sampling_options(options: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """``(NAME, VALUE)`` pairs (``chat -o``, or a host's) as validated request arguments.
+
+    Values may be typed or the strings of a command line; ``stop`` may repeat (up to 4
+    sequences), any other repeated name keeps the last value. Raises ``InvalidOptionError``
+    naming the option and what it takes. Pass the result as ``extra=`` to ``chat``/``stream``.
+    """
+    result: dict[str, Any] = {}
+    for raw_name, value in options:
+        name = str(raw_name).strip().lower().replace("-", "_")
+        if name not in SAMPLING_OPTIONS:
+            close = [known for known in SAMPLING_OPTIONS if name and known.startswith(name)]
+            close = close or difflib.get_close_matches(name, list(SAMPLING_OPTIONS), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise InvalidOptionError(
+                f"Unknown option {raw_name!r}{hint}; the options are {', '.join(SAMPLING_OPTIONS)}"
+            )
+        kind, low, high = SAMPLING_OPTIONS[name]
+        if kind == "number":
+            result[name] = _number(name, value, low, high)
+        elif kind == "integer":
+            result[name] = _integer(name, value)
+        elif kind == "logit_bias":
+            result[name] = _logit_bias(value, low or 0.0, high or 0.0)
+        else:
+            stops = [value] if isinstance(value, str) else value
+            if not isinstance(stops, list | tuple) or not all(
+                isinstance(s, str) and s for s in stops
+            ):
+                raise InvalidOptionError(f"Option stop must be a non-empty string, not {value!r}")
+            result["stop"] = [*result.get("stop", []), *stops]
+            if len(result["stop"]) > MAX_STOP_SEQUENCES:
+                raise InvalidOptionError(
+                    f"Option stop takes at most {MAX_STOP_SEQUENCES} sequences, not "
+                    f"{len(result['stop'])}"
+                )
+    return result
 
 
 @dataclass(frozen=True)
@@ -131,7 +227,13 @@ def _message(index: int, message: object) -> dict[str, Any]:
             f"message {index} is {type(message).__name__}, not a message object; pass "
             'messages like {"role": "user", "content": "Hello"}'
         )
-    return dict(message)
+    copy = dict(message)
+    for key, value in copy.items():
+        # Strings (the usual role and content) always serialise; check only the rest, so a NaN
+        # or a Python object is our error here, not invalid JSON on the wire.
+        if not isinstance(value, str) or not isinstance(key, str):
+            _json_value({key: value}, f"message {index}")
+    return copy
 
 
 def build_messages(

@@ -26,6 +26,8 @@ class SyncReport:
     added: list[dict[str, Any]] = field(default_factory=list)
     not_served: list[str] = field(default_factory=list)
     not_configured: list[str] = field(default_factory=list)
+    # Served models the proxy says are too small for Clawdbot: (id, note, configured already).
+    skipped: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -42,13 +44,16 @@ class SyncReport:
                 f"+ {self.provider}/{definition['id']}: "
                 + ", ".join(f"{k} {json.dumps(v)}" for k, v in shown.items())
             )
+        for model_id, note, configured in self.skipped:
+            kept = "; its definition is kept as written" if configured else ""
+            out.append(f"- {self.provider}/{model_id}: skipped, {note}{kept}")
         out.extend(
             f"! {self.provider}/{i}: configured, but the proxy does not serve it"
             for i in self.not_served
         )
         if self.not_configured:
             out.append(
-                f"  served but not configured (add them with --add-all): "
+                f"served but not configured (add them with --add-all): "
                 f"{', '.join(self.not_configured)}"
             )
         return out
@@ -92,7 +97,8 @@ def sync_document(
 
     Only what the proxy reports changes (``contextWindow``, ``maxTokens``, ``reasoning``, the
     ``image`` input; see ``discovery.apply_discovery``); everything else, including ``${VAR}``
-    references, stays as written.
+    references, stays as written. A model whose reported context window is below Clawdbot's
+    minimum is skipped (``report.skipped``): writing it would make the whole file invalid.
     """
     doc: dict[str, Any] = copy.deepcopy(dict(raw))
     report = SyncReport(provider.name)
@@ -111,11 +117,18 @@ def sync_document(
         current = provider.model(model_id)
         if current is None:
             continue
+        if found.too_small:
+            report.skipped.append((model_id, found.too_small_note, True))
+            continue
         for key, value in apply_discovery(current, found).items():
             report.changes.append((f"{provider.name}/{model_id}", key, definition.get(key), value))
             definition[key] = value
     for model in served:
         if model.id in configured:
+            continue
+        if model.too_small:
+            report.skipped.append((model.id, model.too_small_note, False))
+            configured.add(model.id)
             continue
         if not add_all:
             report.not_configured.append(model.id)

@@ -17,6 +17,8 @@ Fixtures for test modules:
 - ``litellm_proxy`` (session) -> the running ``tests.proxy.server.ProxyServer`` (``base_url``,
   ``api_key``, ``pid``, ``stop()``). Skips with a how-to when ``CLAWDBOT_LITELLM_PROXY`` is unset,
   fails instead when ``CLAWDBOT_LITELLM_REQUIRE_PROXY=1`` (CI) or when recording.
+- ``readme_proxy_endpoint`` / ``readme_litellm_proxy`` (session): the same for the README's
+  proxy (``tests/proxy/litellm_config_readme.yaml``: gpt-4 too small for Clawdbot, claude-3-opus).
 - ``network_guard`` (autouse): any TCP connect fails the test, except loopback connects from
   ``live`` tests, from cassette tests in live/record mode, and from tests that request
   ``loopback_allowed`` (e.g. to prove a closed port is reported as unreachable).
@@ -30,6 +32,7 @@ from typing import Any
 
 import pytest
 from proxy.server import (
+    HERE,
     REQUIRE_PROXY_ENV,
     ProxyServer,
     find_proxy_executable,
@@ -43,6 +46,8 @@ from vcr_support import (
     cassette_path,
     recording,
 )
+
+README_PROXY_CONFIG = HERE / "litellm_config_readme.yaml"
 
 pytest_plugins = ("pytester",)  # the harness tests run small pytest sessions
 
@@ -169,3 +174,38 @@ def proxy_endpoint(
         return REPLAY_ENDPOINT
     proxy = _real_proxy(request, network_guard)
     return ProxyEndpoint(proxy.base_url, proxy.api_key)
+
+
+# --- the README's proxy --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def readme_litellm_proxy(cassette_mode: Mode) -> Iterator[ProxyServer | None]:
+    """``tests/proxy/litellm_config_readme.yaml``: the README's model names as an ordinary proxy
+    serves them (``gpt-4`` at LiteLLM's real 8192 tokens, too small for Clawdbot, and
+    ``claude-3-opus`` at 200000). None in replay; started before any cassette is active (a
+    session fixture is set up before a test's own fixtures), so its readiness poll is never
+    recorded."""
+    if cassette_mode is Mode.REPLAY:
+        yield None
+        return
+    executable = find_proxy_executable()
+    if executable is None:
+        pytest.fail(f"no LiteLLM proxy for the README proxy tests: {hint()}", pytrace=False)
+    server = ProxyServer(executable, config=README_PROXY_CONFIG)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def readme_proxy_endpoint(
+    readme_litellm_proxy: ProxyServer | None, network_guard: NetworkGuard, cassette: Any
+) -> ProxyEndpoint:
+    """Like ``proxy_endpoint`` (a cassette test), for the README's proxy."""
+    if readme_litellm_proxy is None:
+        return REPLAY_ENDPOINT
+    network_guard.allow_loopback = True
+    return ProxyEndpoint(readme_litellm_proxy.base_url, readme_litellm_proxy.api_key)

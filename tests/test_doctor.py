@@ -86,7 +86,12 @@ def test_a_missing_file_is_fine_when_the_environment_describes_the_proxy(
     assert "using the LITELLM_* environment alone" in found["config file"].detail
     assert found["base URL"].detail == f"{closed_url} (environment LITELLM_BASE_URL)"
     assert "Cannot reach the LiteLLM proxy" in found["proxy reachable"].detail
-    assert found["proxy reachable"].fix == "start the proxy, or fix the base URL"
+    # The error's own advice is the fix, said once (not also in the detail).
+    assert found["proxy reachable"].fix == (
+        "start the proxy (litellm --config config.yaml) or point LITELLM_BASE_URL / "
+        "models.providers.litellm.baseUrl at it"
+    )
+    assert "Start the proxy" not in found["proxy reachable"].detail
 
 
 @pytest.mark.usefixtures("loopback_allowed")
@@ -186,13 +191,20 @@ def test_problems_beyond_the_schema_fail_but_the_proxy_is_still_checked(
 
 
 @pytest.mark.usefixtures("loopback_allowed")
-def test_a_v1_base_url_fails_with_the_url_to_write(tmp_path: Path, closed_url: str) -> None:
+def test_a_v1_base_url_warns_with_the_config_set_that_fixes_it(
+    tmp_path: Path, closed_url: str
+) -> None:
     config = write(tmp_path / "c.json", litellm(f"{closed_url}/v1/", [GPT4]))
     checks = run_checks(config, environ={"LITELLM_API_KEY": "k"}, timeout=2)
     base = by_name(checks)["base URL"]
-    assert base.ok is False
-    assert base.detail.startswith(f"{closed_url}/v1/ ends in /v1")
-    assert base.fix == f"set models.providers.litellm.baseUrl to {closed_url}"
+    assert base.ok is True  # it works: the client drops the /v1
+    assert base.status == "warn"
+    assert base.as_dict()["status"] == "warn"
+    assert base.detail == (
+        f"{closed_url}/v1/ ends in /v1: this package uses {closed_url}, but Clawdbot appends "
+        "/v1 itself and would call .../v1/v1"
+    )
+    assert base.fix == f"clawdbot-litellm config set models.providers.litellm.baseUrl {closed_url}"
     # Said once, by this check: the schema check does not repeat resolve's warning.
     assert by_name(checks)["config schema"].detail == "valid (1 model(s) configured)"
     # The adapter strips /v1, so the proxy is still tried, at the right place.

@@ -232,3 +232,46 @@ def test_no_model_at_all() -> None:
 def test_unknown_fallback_is_an_error() -> None:
     with pytest.raises(UnknownModelError, match="Unknown model: litellm/nope"):
         candidate_chain(None, "litellm/gpt-4", ["litellm/nope"], PROVIDERS, ALIASES)
+
+
+# --- suggestions for an unknown model (issue 13) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # case and separator differences first, each model once, as a ref
+        ("claude3opus", ["litellm/claude-3-opus"]),
+        ("litellm/Claude_3_Opus", ["litellm/claude-3-opus"]),
+        ("O-PUS", ["litellm/claude-3-opus"]),  # by its alias, named by its ref
+        ("qwen2.5 coder", ["lmstudio/qwen2.5-coder"]),
+        # a near spelling
+        ("litellm/claude-3-opsu", ["litellm/claude-3-opus"]),
+        # nothing alike: no suggestion at all (a shared "litellm/" is not a likeness)
+        ("litellm/mistral-large", []),
+        ("nothing", []),
+    ],
+)
+def test_suggestions_are_close_names_only_each_model_once(text: str, expected: list[str]) -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        resolve_ref(text, PROVIDERS, ALIASES)
+    assert list(caught.value.suggestions) == expected
+
+
+def test_exact_text_of_an_unknown_model_with_a_case_difference() -> None:
+    providers = {"litellm": make_provider("litellm", "claude-3-opus")}
+    aliases = alias_table({"litellm/claude-3-opus": "claude-3-opus"})
+    with pytest.raises(UnknownModelError) as caught:
+        resolve_ref("Claude-3-Opus-", providers, aliases)
+    assert str(caught.value) == (
+        "Unknown model: Claude-3-Opus-. Did you mean litellm/claude-3-opus? Configured models: "
+        "litellm/claude-3-opus. Add the model to models.providers.<provider>.models (or run "
+        "`clawdbot-litellm models sync --add-all`)."
+    )
+
+
+def test_same_name_ranks_before_a_near_spelling() -> None:
+    providers = {"litellm": make_provider("litellm", "gpt-4o", "gpt-4")}
+    with pytest.raises(UnknownModelError) as caught:
+        resolve_ref("GPT_4", providers, {})
+    assert list(caught.value.suggestions) == ["litellm/gpt-4", "litellm/gpt-4o"]

@@ -189,3 +189,75 @@ def test_callers_messages_are_not_mutated() -> None:
     messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
     build(model(reasoning=True, compat={"supportsDeveloperRole": True}), messages)
     assert messages[0]["role"] == "system"
+
+
+# --- sampling options (chat -o, and hosts) -------------------------------------------------------
+
+
+def test_sampling_options_parse_command_line_strings_and_typed_values() -> None:
+    from clawdbot_litellm import sampling_options
+
+    assert sampling_options(
+        [
+            ("temperature", "0.2"),
+            ("top-p", 1),
+            ("seed", "42"),
+            ("stop", "END"),
+            ("stop", ["\n\n"]),
+            ("presence_penalty", "-2"),
+            ("frequency_penalty", 2),
+            ("logit_bias", '{"50256": -100}'),
+        ]
+    ) == {
+        "temperature": 0.2,
+        "top_p": 1.0,
+        "seed": 42,
+        "stop": ["END", "\n\n"],
+        "presence_penalty": -2.0,
+        "frequency_penalty": 2.0,
+        "logit_bias": {"50256": -100.0},
+    }
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("temp", "1"), "Unknown option 'temp' (did you mean temperature?); the options are "
+         "temperature, top_p, presence_penalty, frequency_penalty, seed, stop, logit_bias"),
+        (("temperature", "2.5"), "Option temperature must be a number from 0 to 2, not '2.5'"),
+        (("temperature", "hot"), "Option temperature must be a number from 0 to 2, not 'hot'"),
+        (("top_p", "nan"), "Option top_p must be a number from 0 to 1, not 'nan'"),
+        (("presence_penalty", "-3"),
+         "Option presence_penalty must be a number from -2 to 2, not '-3'"),
+        (("frequency_penalty", True),
+         "Option frequency_penalty must be a number from -2 to 2, not True"),
+        (("seed", "1.5"), "Option seed must be a whole number, not '1.5'"),
+        (("stop", ""), "Option stop must be a non-empty string, not ''"),
+        (("logit_bias", "[1]"), "Option logit_bias must be a JSON object of token ids to biases "
+         "from -100 to 100, e.g. '{\"50256\": -100}'"),
+        (("logit_bias", '{"a": 1}'),
+         "Option logit_bias: 'a' is not a token id (a whole number, as a string)"),
+        (("logit_bias", '{"1": 101}'),
+         "Option logit_bias[1] must be a number from -100 to 100, not 101"),
+    ],
+)  # fmt: skip
+def test_sampling_options_refuse_with_one_clear_line(option: tuple[str, Any], message: str) -> None:
+    from clawdbot_litellm import InvalidOptionError, sampling_options
+
+    with pytest.raises(InvalidOptionError) as caught:
+        sampling_options([option])
+    assert str(caught.value) == message
+
+
+def test_at_most_four_stop_sequences() -> None:
+    from clawdbot_litellm import InvalidOptionError, sampling_options
+
+    with pytest.raises(InvalidOptionError, match="at most 4 sequences, not 5"):
+        sampling_options([("stop", s) for s in "abcde"])
+
+
+def test_sampling_options_reach_the_request_as_extra() -> None:
+    from clawdbot_litellm import sampling_options
+
+    kwargs = build(model(), extra=sampling_options([("temperature", "0")]))
+    assert kwargs["temperature"] == 0.0

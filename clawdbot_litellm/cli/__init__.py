@@ -37,7 +37,7 @@ SUMMARIES: dict[str, str] = {
     "demo": "See the whole job work offline: a real LiteLLM proxy with mock models, a temporary "
     "config, models list, a streamed chat and doctor.",
     "doctor": "Check the config and the LiteLLM proxy, saying what to do about each failure.",
-    "models": "List the configured models and sync them with what the proxy serves.",
+    "models": "List the configured models, sync them with the proxy, and pick the default.",
     "onboard": "Add your LiteLLM proxy to the config as the `litellm` provider and make it the "
     "default.",
     "plugins": "List the providers in the clawdbot.providers entry-point group, then broken "

@@ -17,7 +17,8 @@ import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import ClawdbotLiteLLMError, UnsupportedInputError
-from ..request import THINKING_LEVELS, ReasoningEffort, RequestWarning
+from ..request import SAMPLING_OPTIONS, THINKING_LEVELS, ReasoningEffort, RequestWarning
+from ..request import sampling_options as checked_options
 from .output import echo_json, warnings_as_lines
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def send(
     max_tokens: int | None = None,
     reasoning_effort: ReasoningEffort | None = None,
     images: Sequence[str] = (),
+    extra: dict[str, Any] | None = None,
     stream: bool = True,
     echo: bool = True,
     show_reasoning: bool = False,
@@ -153,6 +155,7 @@ def send(
         "images": tuple(images),
         "tools": tools,
         "response_format": response_format,
+        "extra": extra,
     }
     structured = response_format is not None
     if not stream:
@@ -219,6 +222,16 @@ def _structured(result: ChatResult) -> str:
     metavar="FILE|URL",
     help='Attach an image (repeatable); the model\'s input must include "image".',
 )
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    type=(str, str),
+    multiple=True,
+    metavar="NAME VALUE",
+    help=f"A sampling option, repeatable: {', '.join(SAMPLING_OPTIONS)} "
+    "(e.g. -o temperature 0.2 -o stop END; logit_bias takes JSON).",
+)
 @click.option("--no-stream", is_flag=True, help="Wait for the whole answer instead of streaming.")
 @click.option(
     "--show-reasoning", is_flag=True, help="Print the model's reasoning to stderr (dimmed)."
@@ -257,6 +270,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     max_tokens: int | None,
     reasoning_effort: str | None,
     images: tuple[str, ...],
+    options: tuple[tuple[str, str], ...],
     no_stream: bool,
     show_reasoning: bool,
     schema: str | None,
@@ -294,6 +308,13 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     """
     from ..client import Client
 
+    extra = checked_options(options)  # a bad option fails before the config is read
+    response_format = read_json_option(schema, "--schema") if schema is not None else None
+    tools = read_json_option(tools_file, "--tools") if tools_file is not None else []
+    if not isinstance(tools, list):
+        raise UnsupportedInputError(f"--tools {tools_file}: expected a JSON list of tools")
+    if response_format is not None and not isinstance(response_format, dict):
+        raise UnsupportedInputError(f"--schema {schema}: expected a JSON object (a JSON schema)")
     if save or load or (prompt is None and sys.stdin.isatty()):
         from .session import chat_session
 
@@ -308,15 +329,12 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
             show_reasoning=show_reasoning,
             save=save,
             load=load,
+            extra=extra,
+            tools=tools,
+            response_format=response_format,
         )
         return
     text = read_prompt(prompt)
-    response_format = read_json_option(schema, "--schema") if schema is not None else None
-    tools = read_json_option(tools_file, "--tools") if tools_file is not None else []
-    if not isinstance(tools, list):
-        raise UnsupportedInputError(f"--tools {tools_file}: expected a JSON list of tools")
-    if response_format is not None and not isinstance(response_format, dict):
-        raise UnsupportedInputError(f"--schema {schema}: expected a JSON object (a JSON schema)")
     with warnings_as_lines(ConfigWarning):
         config = load_config((ctx.obj or {}).get("config"))
     with Client(config) as client:
@@ -328,6 +346,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
             max_tokens=max_tokens,
             reasoning_effort=cast("ReasoningEffort | None", reasoning_effort),
             images=images,
+            extra=extra,
             stream=not no_stream,
             echo=not as_json,
             show_reasoning=show_reasoning,

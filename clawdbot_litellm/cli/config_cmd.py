@@ -6,6 +6,7 @@ Thin: paths, values, validation and masking live in ``config/``. Nothing here im
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -15,8 +16,9 @@ from ..config.check import find_problems
 from ..config.edit import EditResult, get_config_value, set_config_value, unset_config_value
 from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
-from ..config.resolve import ConfigWarning
+from ..config.resolve import ConfigWarning, base_url_to_store
 from ..config.secrets import is_secret_path, mask_secrets
+from ..errors import Problem
 from .output import echo_json, warnings_as_lines
 
 
@@ -54,8 +56,8 @@ def get_command(
 
     PATH is dotted, with [brackets] for keys holding dots or slashes and \\ to escape a
     character: agents.defaults.models[litellm/gpt-4].alias. Scalars print plainly, anything
-    else as JSON. The value is resolved ($include, env block, ${VAR}, model defaults) unless
-    --raw.
+    else as JSON. The value is resolved ($include, env block, ${VAR}, model defaults; a litellm
+    baseUrl without a trailing /v1, as the client uses it) unless --raw.
     """
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
@@ -88,11 +90,15 @@ def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) ->
 
     VALUE is parsed as JSON5 (128000, true, ["a"], {alias: "GPT-4"}), else taken as a string.
     Only PATH changes in the file: ${VAR} references and $include stay as written. The old
-    file is kept as <file>.bak (.bak.1 .. .bak.4 before it).
+    file is kept as <file>.bak (.bak.1 .. .bak.4 before it). A litellm baseUrl is stored
+    without a trailing /v1 (the client appends it).
     """
     segments = parse_path(path)
     secret = is_secret_path(segments)
     parsed = parse_value(value, strict_json=strict_json, secret=secret)
+    parsed, note = base_url_to_store(segments, parsed)
+    if note:
+        click.echo(f"Note: {note}", err=True)
     with warnings_as_lines(ConfigWarning):
         result = set_config_value(path, parsed, config=_config_option(ctx))
     shown = json.dumps(mask_secrets(parsed, segments), ensure_ascii=False)
@@ -109,6 +115,17 @@ def unset_command(ctx: click.Context, path: str) -> None:
     with warnings_as_lines(ConfigWarning):
         result = unset_config_value(path, config=_config_option(ctx))
     _report_edit(result, f"Removed {format_path(segments)}", "Nothing to remove")
+
+
+def _problem_line(problem: Problem, file: str) -> str:
+    """``- path: message``, naming the file once: the heading already does, so a whole-file
+    problem (a syntax error) shows its position and message only."""
+    if problem.path != file:
+        return str(problem)
+    message = problem.message
+    if message.startswith(f"{file}:"):
+        message = re.sub(r"^(\d+):(\d+): ", r"line \1, column \2: ", message[len(file) + 1 :])
+    return f"- {message}"
 
 
 @config.command("validate")
@@ -142,7 +159,7 @@ def validate_command(ctx: click.Context, as_json: bool) -> None:
             noun = "problem" if len(problems) == 1 else "problems"
             click.echo(f"Invalid config {file} ({len(problems)} {noun}):")
             for problem in problems:
-                click.echo(str(problem))
+                click.echo(_problem_line(problem, file))
         elif exists:
             click.echo(f"Config OK: {file}")
         else:

@@ -16,14 +16,20 @@ from ..doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
 from .output import echo_json
 from .spinner import spinner
 
-_STYLES = {"ok": ("ok  ", "green"), "fail": ("FAIL", "red"), "skip": ("skip", "yellow")}
+_STYLES = {
+    "ok": ("ok  ", "green"),
+    "warn": ("warn", "yellow"),
+    "fail": ("FAIL", "red"),
+    "skip": ("skip", "yellow"),
+}
 
 
 def check_line(check: Check) -> str:
-    """``ok   name: detail``; a failure adds ``; fix: ...`` so each line says what to do."""
+    """``ok   name: detail``; a failure or warning adds ``; fix: ...`` so each line says what
+    to do."""
     label, colour = _STYLES[check.status]
     line = f"{click.style(label, fg=colour, bold=check.ok is False)}  {check.name}: {check.detail}"
-    if check.ok is False and check.fix:
+    if (check.ok is False or check.warn) and check.fix:
         line += f"; fix: {check.fix}"
     return line
 
@@ -34,7 +40,10 @@ def print_checks(checks: Sequence[Check]) -> bool:
         click.echo(check_line(check))
     failures = failed(checks)
     skipped = sum(1 for check in checks if check.ok is None)
-    tail = f" ({skipped} skipped)" if skipped else ""
+    warned = sum(1 for check in checks if check.status == "warn")
+    extra = [f"{skipped} skipped"] if skipped else []
+    extra += [f"{warned} warning{'s' if warned > 1 else ''}"] if warned else []
+    tail = f" ({', '.join(extra)})" if extra else ""
     if failures:
         noun = "check" if len(failures) == 1 else "checks"
         click.echo(f"{len(failures)} {noun} failed{tail}; fix the first one first.")
@@ -57,7 +66,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
     """Check the config and the LiteLLM proxy, saying what to do about each failure.
 
     Checks, in order: config file, config syntax, env references (each ${VAR} by name, never
-    its value), config schema, base URL (a /v1 suffix fails), proxy reachable, API key, then
+    its value), config schema, base URL (a /v1 suffix warns), proxy reachable, API key, then
     per configured litellm model: "model <ref>" (served by the proxy) and "context window
     <ref>" (agrees with the proxy). A check an earlier failure makes meaningless is skipped.
     Exits 1 when any check fails.
@@ -65,7 +74,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
     \b
     JSON shape (--json), stable:
     {"ok": bool, "config": "/path/clawdbot.json",
-     "checks": [{"name", "status": "ok"|"fail"|"skip", "ok": true|false|null,
+     "checks": [{"name", "status": "ok"|"warn"|"fail"|"skip", "ok": true|false|null,
                  "detail", "fix"}]}
     """
     explicit = (ctx.obj or {}).get("config")

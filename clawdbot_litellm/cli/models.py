@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..builtin_providers import is_builtin
-from ..config.edit import edit_config
+from ..config.edit import edit_config, set_config_value
 from ..config.load import load_document
 from ..config.locate import config_path
 from ..config.resolve import (
@@ -260,7 +260,7 @@ def _print_list(
 
 @click.group("models")
 def models() -> None:
-    """List the configured models and sync them with what the proxy serves."""
+    """List the configured models, sync them with the proxy, and pick the default."""
 
 
 @models.command("list")
@@ -327,7 +327,9 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
 
     contextWindow from max_input_tokens, maxTokens from max_output_tokens (or max_tokens),
     reasoning from supports_reasoning, the image input from supports_vision. Prints the changes
-    (~ changed, + added, ! configured but not served); keeps ${VAR} references as written.
+    (~ changed, + added, - skipped, ! configured but not served); keeps ${VAR} references as
+    written. A model whose context window the proxy reports below Clawdbot's minimum (16000) is
+    skipped with a note. --dry-run prints exactly what the real run would write.
     """
     resolved = _load(ctx)
     provider = resolved.providers.get(provider_name.strip().lower())
@@ -354,11 +356,56 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
         if not first.empty:
             edit_config(path, mutate)
         report = reports[-1] if reports else first
-    for line in report.lines():
-        click.echo(line)
+    # The heading first, then its details: what was (or would be) written, then the notes.
     if report.empty:
         click.echo(f"{provider.name}: already in sync with the proxy; nothing written.")
     elif dry_run:
-        click.echo("Dry run: nothing written.")
+        click.echo(f"Dry run: nothing written; a real run would write {path}:")
     else:
-        click.echo(f"Wrote {path}.")
+        click.echo(f"Wrote {path}:")
+    for line in report.lines():
+        click.echo(f"  {line}")
+
+
+# --- models default ------------------------------------------------------------------------------
+
+PRIMARY_PATH = "agents.defaults.model.primary"
+
+
+@models.command("default")
+@click.argument("ref", required=False, metavar="[REF]")
+@click.pass_context
+def default_model(ctx: click.Context, ref: str | None) -> None:
+    """Show the default (primary) model, or set it to REF (a ref, an alias or a bare id).
+
+    Setting is the same edit, with the same validation, as
+    `config set agents.defaults.model.primary REF`: a model that is not configured is refused
+    (add it first: `models sync --add-all`). Sends nothing.
+    """
+    explicit = (ctx.obj or {}).get("config")
+    if ref is None:
+        resolved = _load(ctx, secrets=False)
+        written = resolved.config.agents.defaults.model.primary
+        if resolved.primary is None:
+            fail(
+                f"No default model: {PRIMARY_PATH} is not set and no litellm model is "
+                "configured; run `clawdbot-litellm onboard`, then `models default REF`"
+            )
+            return
+        target = resolved.resolve(resolved.primary)
+        shown = str(target.ref)
+        if written is None:
+            click.echo(f"{shown} (not set: {PRIMARY_PATH} is unset, so the first litellm model)")
+        elif written.strip() != shown:
+            click.echo(f"{shown} (written as {written})")
+        else:
+            click.echo(shown)
+        return
+    with warnings_as_lines(ConfigWarning):
+        result = set_config_value(PRIMARY_PATH, ref.strip(), config=explicit)
+    for note in result.notes:
+        click.echo(f"Warning: {note}", err=True)
+    if result.changed:
+        click.echo(f"Default model: {ref.strip()} (set {PRIMARY_PATH} in {result.path})")
+    else:
+        click.echo(f"Default model is already {ref.strip()}; {result.path} not written")

@@ -23,6 +23,7 @@ from ..config.resolve import (
     ENV_BASE_URL,
     ENV_MODEL,
     ConfigWarning,
+    base_url_to_store,
 )
 from ..config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
 from ..config.secrets import mask_secret
@@ -34,7 +35,9 @@ from ..onboarding import (
     DEFAULT_MAX_TOKENS,
     OnboardingAnswers,
     check_base_url,
+    default_model,
     plan,
+    too_small_error,
 )
 from ..onboarding import (
     onboard as write_onboarding,
@@ -104,12 +107,24 @@ def _url_value(text: str) -> str:
 
 
 def choose_base_url(flag: str | None, environ: Mapping[str, str], interactive: bool) -> str:
+    """The URL as the config stores it; a dropped ``/v1`` is said once."""
     if flag is not None:
-        return check_base_url(flag)
-    default = environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
-    if not interactive:
-        return check_base_url(default)
-    return str(click.prompt("LiteLLM base URL", default=default, value_proc=_url_value))
+        given = flag
+    else:
+        given = environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+        if interactive:
+            given = str(click.prompt("LiteLLM base URL", default=given, value_proc=_checked))
+    url = check_base_url(given)
+    _, note = base_url_to_store(["models", "providers", DEFAULT_PROVIDER, "baseUrl"], given)
+    if note:
+        click.echo(f"Note: {note}", err=True)
+    return url
+
+
+def _checked(text: str) -> str:
+    """The prompt's answer as typed (so a dropped ``/v1`` can be reported), once it is valid."""
+    _url_value(text)
+    return text.strip()
 
 
 def discover(base_url: str, api_key: str) -> list[DiscoveredModel]:
@@ -129,7 +144,9 @@ def discover(base_url: str, api_key: str) -> list[DiscoveredModel]:
 
 def _describe(model: DiscoveredModel) -> str:
     parts = []
-    if model.context_window:
+    if model.too_small:
+        parts.append(model.too_small_note)
+    elif model.context_window:
         parts.append(f"context {model.context_window}")
     if model.max_tokens:
         parts.append(f"max output {model.max_tokens}")
@@ -140,29 +157,40 @@ def _describe(model: DiscoveredModel) -> str:
     return ", ".join(parts)
 
 
-def _default_model(environ: Mapping[str, str], served: Sequence[str]) -> str:
-    configured = environ.get(ENV_MODEL, "").strip()
-    if configured:
-        return configured
-    if not served or DEFAULT_MODEL in served:
-        return DEFAULT_MODEL
-    return served[0]
-
-
 def choose_model(
     flag: str | None,
     environ: Mapping[str, str],
     discovered: Sequence[DiscoveredModel],
     interactive: bool,
+    window_flag: int | None = None,
 ) -> str:
+    """The model id; a served model the proxy reports as too small is refused with the way on,
+    unless ``--context-window`` overrides the proxy's figure."""
     served = [m.id for m in discovered]
+    by_id = {m.id: m for m in discovered}
+
+    def usable(name: str) -> str:
+        found = by_id.get(name)
+        if window_flag is None and found is not None and found.too_small:
+            raise click.BadParameter(too_small_error(found, discovered))
+        return name
+
     if flag is not None:
         if not flag.strip():
             fail("--litellm-model is blank; name a model your LiteLLM proxy serves")
-        return flag.strip()
-    default = _default_model(environ, served)
+        try:
+            return usable(flag.strip())
+        except click.BadParameter as error:
+            fail(error.message)
+    default = default_model(discovered, environ)
     if not interactive:
-        return default
+        if default is None:
+            fail(
+                "The proxy serves no model with a context window Clawdbot accepts (at least "
+                f"{MIN_CONTEXT_WINDOW} tokens); pass --litellm-model ID --context-window N if "
+                "its figures are wrong"
+            )
+        return str(default)
     if not served:
         return str(
             click.prompt("Model name (as configured in your LiteLLM proxy)", default=default)
@@ -177,10 +205,10 @@ def choose_model(
         if text.isdigit():
             if not 1 <= int(text) <= len(served):
                 raise click.BadParameter(f"choose a number from 1 to {len(served)}, or type a name")
-            return served[int(text) - 1]
+            return usable(served[int(text) - 1])
         if not text:
             raise click.BadParameter("the model name cannot be blank")
-        return text
+        return usable(text)
 
     return str(click.prompt("Model (number or name)", default=default, value_proc=pick))
 
@@ -263,14 +291,15 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
     "--litellm-model",
     "model",
     metavar="ID",
-    help=f"Model name on the proxy (default: ${ENV_MODEL} or {DEFAULT_MODEL}).",
+    help=f"Model name on the proxy (default: ${ENV_MODEL} or {DEFAULT_MODEL} when its context "
+    "window is large enough for Clawdbot, else the first served model that is).",
 )
 @click.option(
     "--context-window",
     type=click.IntRange(min=MIN_CONTEXT_WINDOW),
     metavar="TOKENS",
     help=f"Context window in tokens, at least {MIN_CONTEXT_WINDOW} (default: from the proxy, "
-    f"else {DEFAULT_CONTEXT_WINDOW}).",
+    f"else {DEFAULT_CONTEXT_WINDOW}); overrides a figure the proxy reports wrongly.",
 )
 @click.option(
     "--max-tokens",
@@ -315,7 +344,7 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
     key = choose_key(api_key, environ, document, interactive)
     url = choose_base_url(base_url, environ, interactive)
     discovered = discover(url, key.usable)
-    model_id = choose_model(model, environ, discovered, interactive)
+    model_id = choose_model(model, environ, discovered, interactive, context_window)
     found = next((m for m in discovered if m.id == model_id), None)
     if discovered and found is None:
         click.echo(

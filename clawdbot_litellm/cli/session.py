@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -174,9 +174,13 @@ def chat_session(
     show_reasoning: bool = False,
     save: str | None = None,
     load: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    tools: Sequence[Mapping[str, Any]] = (),
+    response_format: Mapping[str, Any] | None = None,
 ) -> None:
     """``chat`` as a conversation: interactive on a terminal without a prompt, else one turn.
-    ``--load`` without ``--save`` keeps writing to the loaded file."""
+    ``--load`` without ``--save`` keeps writing to the loaded file. ``-o``, ``--tools`` and
+    ``--schema`` become defaults of every turn."""
     from ..client import Client
     from ..conversation import Conversation
 
@@ -184,7 +188,13 @@ def chat_session(
     text = None if interactive else read_prompt(prompt)
     with warnings_as_lines(ConfigWarning):
         config = load_config(config_path)
-    options: dict[str, Any] = {"max_tokens": max_tokens, "reasoning_effort": reasoning_effort}
+    options: dict[str, Any] = {
+        "max_tokens": max_tokens,
+        "reasoning_effort": reasoning_effort,
+        "extra": dict(extra) if extra else None,
+        "tools": list(tools) or None,
+        "response_format": response_format,
+    }
     with Client(config) as client:
         if load:
             conversation = Conversation.load(load, client)

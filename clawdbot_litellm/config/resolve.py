@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,19 +67,36 @@ class ConfigWarning(UserWarning):
 
 
 def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
-    """Trim and drop trailing slashes; for ``litellm`` also a trailing ``/v1`` (with a warning)."""
+    """Trim and drop trailing slashes; for ``litellm`` also a trailing ``/v1`` (with a warning
+    naming the URL the client uses and the ``config set`` that fixes the file)."""
     url = url.strip()
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
     warning = None
     if provider == DEFAULT_PROVIDER and path.lower().endswith("/v1"):
         path = path[:-3].rstrip("/")
+        fixed = urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
         warning = (
             f"models.providers.{provider}.baseUrl ends in /v1 ({display_url(url)}); the client "
-            "appends /v1 itself, so /v1 was removed. Write the URL without it to silence this "
-            "warning."
+            f"appends /v1 itself, so it uses {display_url(fixed)}. Fix the file: "
+            f"clawdbot-litellm config set models.providers.{provider}.baseUrl {display_url(fixed)}"
         )
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment)), warning
+
+
+def base_url_to_store(segments: Sequence[str | int], value: Any) -> tuple[Any, str | None]:
+    """What an edit of ``models.providers.litellm.baseUrl`` stores: the URL without ``/v1``
+    (the client appends it), and a note saying so when it was dropped."""
+    target = ["models", "providers", DEFAULT_PROVIDER, "baseUrl"]
+    if [str(s) for s in segments] != target or not isinstance(value, str):
+        return value, None
+    stored, warning = normalise_base_url(DEFAULT_PROVIDER, value)
+    if warning is None:
+        return value, None
+    return stored, (
+        f"stored {display_url(stored)} without the /v1: the client appends /v1 itself "
+        f"(requests go to {display_url(stored)}/v1/...)"
+    )
 
 
 def _source(
@@ -202,6 +219,8 @@ class ResolvedConfig:
             providers = dict(section["providers"])
             for name, provider in self.config.models.providers.items():
                 entry = dict(providers[name])
+                if name in self.providers:  # the URL the client uses (no trailing /v1)
+                    entry["baseUrl"] = self.providers[name].base_url
                 entry["models"] = [
                     m.model_dump(by_alias=True, exclude_none=True) for m in provider.models
                 ]

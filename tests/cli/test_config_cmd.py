@@ -334,7 +334,13 @@ def test_validate_exits_1_through_main(capsys: pytest.CaptureFixture[str], tmp_p
     path.write_text("{ a: }")
     code, out, _ = run_main(capsys, path, "validate")
     assert code == 1
-    assert f"{path}:1:" in out
+    # The file is named once, in the heading; the problem line gives the position.
+    assert out.splitlines() == [
+        f"Invalid config {path} (1 problem):",
+        "- line 1, column 6: invalid JSON5: expected a value, found '}'. Fix the syntax at that "
+        "position (JSON5 allows comments, trailing commas and unquoted keys).",
+    ]
+    assert out.count(str(path)) == 1
 
 
 def test_validate_missing_file(tmp_path: Path) -> None:

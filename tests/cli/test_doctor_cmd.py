@@ -85,7 +85,12 @@ def test_skipped_checks_are_counted_and_the_config_path_comes_from_the_environme
     lines = result.stdout.splitlines()
     assert lines[0] == f"ok    config file: {config} (from $CLAWDBOT_CONFIG_PATH)"
     assert lines[1].startswith(f"FAIL  config syntax: {config}:2:3: invalid JSON5")
-    assert lines[1].endswith("; fix: edit the file, then run `clawdbot-litellm config validate`")
+    # The fix is said once: the parser's own advice moves from the detail into "fix:".
+    assert lines[1].endswith(
+        "found 'o'; fix: fix the syntax at that position (JSON5 allows comments, trailing "
+        "commas and unquoted keys)"
+    )
+    assert lines[1].lower().count("fix the syntax") == 1
     assert lines[2] == "skip  env references: the config cannot be read"
     assert lines[-1] == "1 check failed (5 skipped); fix the first one first."
 

@@ -430,12 +430,17 @@ def test_sync_dry_run_then_write(proxy_config: Path) -> None:
     assert "~ litellm/o3-mini: reasoning (unset) -> true" in dry.stdout
     assert "! litellm/not-on-the-proxy: configured, but the proxy does not serve it" in dry.stdout
     assert "served but not configured (add them with --add-all): " in dry.stdout
-    assert "Dry run: nothing written." in dry.stdout
+    # The heading comes first, then its details; the dry run prints what the real run writes.
+    assert dry.stdout.splitlines()[0] == (
+        f"Dry run: nothing written; a real run would write {proxy_config}:"
+    )
+    assert all(line.startswith("  ") for line in dry.stdout.splitlines()[1:])
     assert proxy_config.read_text() == before
 
     real = run(["--config", str(proxy_config), "models", "sync"])
     assert real.exit_code == 0, real.output
-    assert f"Wrote {proxy_config}." in real.stdout
+    assert real.stdout.splitlines()[0] == f"Wrote {proxy_config}:"
+    assert real.stdout.splitlines()[1:] == dry.stdout.splitlines()[1:]
     data = json.loads(proxy_config.read_text())
     provider = data["models"]["providers"]["litellm"]
     assert provider["apiKey"] == "${LITELLM_API_KEY}"

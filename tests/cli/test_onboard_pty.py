@@ -177,3 +177,41 @@ def test_wizard_in_a_terminal_against_the_real_proxy(tmp_path: Path, litellm_pro
     assert "env" not in data  # the key came from the environment: nothing secret written
     assert data["agents"]["defaults"]["model"]["primary"] == "litellm/claude-3-opus"
     assert data["models"]["providers"]["litellm"]["baseUrl"] == litellm_proxy.base_url
+
+
+@pytest.mark.live
+def test_wizard_in_a_terminal_with_a_model_too_small_for_clawdbot(
+    tmp_path: Path, readme_litellm_proxy: Any
+) -> None:
+    """The README's proxy: gpt-4 at LiteLLM's real 8192 tokens (below Clawdbot's 16000) and
+    claude-3-opus. The small one is marked, never the default, refused with the way on."""
+    env = environment(
+        tmp_path,
+        LITELLM_API_KEY=readme_litellm_proxy.api_key,
+        LITELLM_BASE_URL=readme_litellm_proxy.base_url,
+    )
+    term = Terminal(["onboard"], env)
+    try:
+        term.expect("[Y/n]: ")
+        term.send("")
+        term.expect(f"LiteLLM base URL [{readme_litellm_proxy.base_url}]: ")
+        term.send("")
+        term.expect("1) gpt-4          8192 tokens: too small for Clawdbot (at least 16000)")
+        term.expect("2) claude-3-opus  context 200000, max output 4096")
+        term.expect("Model (number or name) [claude-3-opus]: ")
+        term.send("gpt-4")
+        term.expect(
+            "Error: gpt-4 cannot be used: the proxy reports 8192 tokens: too small for Clawdbot "
+            "(at least 16000); choose another model (claude-3-opus), or pass --context-window N "
+            "if the proxy's figure is wrong"
+        )
+        term.expect("Model (number or name) [claude-3-opus]: ")
+        term.send("")
+        term.expect("Context window: 200000 (from the proxy)")
+        term.expect("Next steps:")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    data = written(tmp_path)
+    assert data["agents"]["defaults"]["model"]["primary"] == "litellm/claude-3-opus"
+    assert [m["id"] for m in data["models"]["providers"]["litellm"]["models"]] == ["claude-3-opus"]

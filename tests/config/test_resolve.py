@@ -347,7 +347,8 @@ def test_several_providers_side_by_side() -> None:
         config = resolve_document(expand_document(Path("/x/clawdbot.json"), doc), {})
     assert [str(w.message) for w in record] == [
         "models.providers.litellm.baseUrl ends in /v1 (http://localhost:4000/v1/); the client "
-        "appends /v1 itself, so /v1 was removed. Write the URL without it to silence this warning."
+        "appends /v1 itself, so it uses http://localhost:4000. Fix the file: clawdbot-litellm "
+        "config set models.providers.litellm.baseUrl http://localhost:4000"
     ]
     assert config.warnings == tuple(str(w.message) for w in record)
     bases = {name: (p.base_url, p.api_base, p.api) for name, p in config.providers.items()}

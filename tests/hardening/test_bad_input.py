@@ -787,7 +787,7 @@ ACCEPTED = [
         LIST,
         None,
         "Warning: models.providers.litellm.baseUrl ends in /v1 (http://127.0.0.1:9/v1); the "
-        "client appends /v1 itself, so /v1 was removed.",
+        "client appends /v1 itself, so it uses http://127.0.0.1:9.",
     ),
 ]
 
