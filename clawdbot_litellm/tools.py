@@ -19,6 +19,7 @@ import pydantic
 from pydantic import BaseModel
 
 from .errors import StructuredOutputError, ToolDefinitionError, UnsupportedInputError
+from .json_schema import check_schema, first_problem, strict_schema
 from .results import ToolCall
 
 ToolLike = Union[Mapping[str, Any], Callable[..., Any], type[BaseModel]]  # noqa: UP007
@@ -188,16 +189,21 @@ def _is_model_class(value: object) -> bool:
 
 
 def response_format_param(response_format: object) -> dict[str, Any]:
-    """A pydantic class or JSON schema as a strict ``json_schema`` response format."""
+    """A pydantic class or JSON schema as a strict ``json_schema`` response format.
+
+    A class's schema is rewritten the way ``strict: true`` demands (every object closed, every
+    property required); a dict is sent as given once it is checked to be in the strict subset.
+    """
     if _is_model_class(response_format):
         model: type[BaseModel] = response_format  # type: ignore[assignment]
-        name, schema = model.__name__, model.model_json_schema()
+        name = model.__name__
+        schema = strict_schema(model.model_json_schema(), f"response_format {name}")
     elif isinstance(response_format, Mapping):
         schema = dict(response_format)
         title = schema.get("title")
         name = re.sub(r"[^A-Za-z0-9_-]+", "_", title)[:64] if isinstance(title, str) else ""
         name = name or "response"
-        _check_schema(schema)
+        check_schema(schema)
     else:
         raise UnsupportedInputError(
             f"response_format must be a pydantic model class or a JSON-schema dict, not "
@@ -206,30 +212,19 @@ def response_format_param(response_format: object) -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
 
-def _check_schema(schema: dict[str, Any]) -> None:
-    from jsonschema import exceptions, validators  # type: ignore[import-untyped]
-
-    try:
-        validators.validator_for(schema).check_schema(schema)
-    except exceptions.SchemaError as error:
-        raise UnsupportedInputError(
-            f"response_format is not a valid JSON schema: {error.message}; fix the schema"
-        ) from None
-    except Exception as error:  # jsonschema trips over some malformed schemas ($schema: [])
-        raise UnsupportedInputError(
-            f"response_format is not a valid JSON schema ({type(error).__name__}: {error}); "
-            "fix the schema"
-        ) from None
-
-
 def parse_structured(text: str, response_format: object, ref: str) -> Any:
     """The answer validated against the response format: a model instance or a dict."""
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
+        detail = (
+            f"{error.msg} at line {error.lineno} column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else "nested too deeply"
+        )
         raise StructuredOutputError(
-            f"{ref} answered with text that is not JSON ({error.msg} at line {error.lineno} "
-            f"column {error.colno}); the answer is kept on the error's .text",
+            f"{ref} answered with text that is not JSON ({detail}); the answer is kept on the "
+            "error's .text",
             text=text,
         ) from None
     if _is_model_class(response_format):
@@ -244,24 +239,11 @@ def parse_structured(text: str, response_format: object, ref: str) -> Any:
                 f"({error.error_count()} problem(s)); the answer is kept on the error's .text",
                 text=text,
             ) from None
-    from jsonschema import exceptions, validators
-
-    schema = dict(response_format)  # type: ignore[call-overload]
-    try:
-        validator = validators.validator_for(schema)(schema)
-        problem = exceptions.best_match(validator.iter_errors(value))
-    except Exception as error:  # e.g. an unresolvable $ref, found only while validating
-        raise StructuredOutputError(
-            f"{ref}'s answer could not be checked against the schema "
-            f"({type(error).__name__}: {error}); fix the schema. The answer is kept on the "
-            "error's .text",
-            text=text,
-        ) from None
+    problem = first_problem(dict(response_format), value)  # type: ignore[call-overload]
     if problem is not None:
-        where = ".".join(str(part) for part in problem.absolute_path) or "(top level)"
         raise StructuredOutputError(
-            f"{ref}'s answer does not match the schema: {where}: {problem.message}; the "
-            "answer is kept on the error's .text",
+            f"{ref}'s answer does not match the schema at {problem}; the answer is kept on the "
+            "error's .text",
             text=text,
         )
     return value

@@ -239,7 +239,8 @@ def _structured(result: ChatResult) -> str:
 @click.option(
     "--schema",
     metavar="FILE|JSON",
-    help="Structured output: a JSON schema (file or inline); prints the validated JSON object.",
+    help="Structured output: a JSON schema (file or inline) in the strict structured-output "
+    "subset (README); prints the validated JSON object.",
 )
 @click.option(
     "--tools",
