@@ -26,6 +26,7 @@ from .proxy_errors import (
     stream_error,
     with_served_hint,
 )
+from .proxy_info import proxy_info
 from .refs import ModelTarget
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
 from .results import Accumulator, ChatResult, StreamEvent
@@ -146,13 +147,19 @@ def _options(
     reasoning_effort: ReasoningEffort | None,
     images: Sequence[str | os.PathLike[str]],
     extra: Mapping[str, Any] | None,
+    *,
+    spend: tuple[str | None, Sequence[str], Mapping[str, Any] | None] = (None, (), None),
 ) -> ChatOptions:
+    user, tags, metadata = spend
     return ChatOptions(
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,
         system=system,
         images=tuple(os.fspath(i) for i in images),
         extra=dict(extra or {}),
+        user=user,
+        tags=tuple(tags),
+        metadata=dict(metadata or {}),
     )
 
 
@@ -243,16 +250,18 @@ class Client(_Base):
             prepared = self._prepare(target, prompt, options, stream=stream)
             try:
                 try:
-                    response = self.openai_client(target.provider.name).chat.completions.create(
-                        **prepared.kwargs
-                    )
+                    # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
+                    raw = self.openai_client(
+                        target.provider.name
+                    ).chat.completions.with_raw_response.create(**prepared.kwargs)
+                    response = raw.parse()
                 except openai.APIError as error:
                     raise map_error(error, target) from error
             except MAPPED_ERRORS as error:
                 served = self._served(target) if isinstance(error, ModelNotServedError) else ()
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared)
+            accumulator = Accumulator(target, prepared, proxy_info(raw.headers))
             return ChatStream(response, accumulator) if stream else accumulator.complete(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -276,9 +285,18 @@ class Client(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> ChatResult:
-        """One complete answer (no streaming); falls back on retryable errors."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """One complete answer (no streaming); falls back on retryable errors.
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
+        """
+        options = _options(
+            system, max_tokens, reasoning_effort, images, extra, spend=(user, tags, metadata)
+        )
         result: ChatResult = self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
@@ -293,9 +311,18 @@ class Client(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> ChatStream:
-        """Open a streamed answer; falls back while opening, never mid-answer."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """Open a streamed answer; falls back while opening, never mid-answer.
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
+        """
+        options = _options(
+            system, max_tokens, reasoning_effort, images, extra, spend=(user, tags, metadata)
+        )
         stream: ChatStream = self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 
@@ -410,9 +437,11 @@ class AsyncClient(_Base):
             prepared = self._prepare(target, prompt, options, stream=stream)
             try:
                 try:
-                    response = await self.openai_client(
+                    # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
+                    raw = await self.openai_client(
                         target.provider.name
-                    ).chat.completions.create(**prepared.kwargs)
+                    ).chat.completions.with_raw_response.create(**prepared.kwargs)
+                    response = raw.parse()
                 except openai.APIError as error:
                     raise map_error(error, target) from error
             except MAPPED_ERRORS as error:
@@ -421,7 +450,7 @@ class AsyncClient(_Base):
                     served = await self._served(target)
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared)
+            accumulator = Accumulator(target, prepared, proxy_info(raw.headers))
             if stream:
                 return AsyncChatStream(response, accumulator)
             return accumulator.complete(response)
@@ -438,9 +467,18 @@ class AsyncClient(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> ChatResult:
-        """One complete answer (no streaming); falls back on retryable errors."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """One complete answer (no streaming); falls back on retryable errors.
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
+        """
+        options = _options(
+            system, max_tokens, reasoning_effort, images, extra, spend=(user, tags, metadata)
+        )
         result: ChatResult = await self._send(prompt, options, model, fallbacks, stream=False)
         return result
 
@@ -455,9 +493,18 @@ class AsyncClient(_Base):
         images: Sequence[str | os.PathLike[str]] = (),
         fallbacks: bool = True,
         extra: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> AsyncChatStream:
-        """Open a streamed answer; falls back while opening, never mid-answer."""
-        options = _options(system, max_tokens, reasoning_effort, images, extra)
+        """Open a streamed answer; falls back while opening, never mid-answer.
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
+        """
+        options = _options(
+            system, max_tokens, reasoning_effort, images, extra, spend=(user, tags, metadata)
+        )
         stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream
 

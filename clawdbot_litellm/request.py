@@ -43,6 +43,10 @@ class ChatOptions:
     system: str | None = None
     images: Sequence[str | Path] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # LiteLLM spend attribution: the body's ``user`` and ``metadata`` (with ``tags`` inside).
+    user: str | None = None
+    tags: Sequence[str] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,20 @@ def _output_limit(
     return limit
 
 
+def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
+    """LiteLLM's spend attribution, as 1.108.7 reads it: ``user`` (the end user) and
+    ``metadata.tags`` in the body (``extra_body``, so ``openai`` sends them as they are)."""
+    if options.user is not None:
+        kwargs["user"] = options.user
+    if options.tags or options.metadata:
+        metadata = dict(options.metadata)
+        if options.tags:
+            metadata["tags"] = [*metadata.get("tags", ()), *options.tags]
+        body = dict(kwargs.get("extra_body") or {})
+        body["metadata"] = {**dict(body.get("metadata") or {}), **metadata}
+        kwargs["extra_body"] = body
+
+
 def build_request(
     model: ModelDefinition,
     prompt: str | Sequence[Message],
@@ -236,6 +254,7 @@ def build_request(
             kwargs["reasoning_effort"] = options.reasoning_effort
     if compat is not None and compat.supports_store:
         kwargs["store"] = False
+    _spend_fields(kwargs, options)
     if stream:
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}

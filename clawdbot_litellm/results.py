@@ -6,7 +6,7 @@ imports ``openai``, so both client twins share one way of building a result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import StreamInterruptedError
@@ -14,6 +14,7 @@ from .errors import StreamInterruptedError
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+    from .proxy_info import ProxyInfo
     from .refs import ModelTarget
     from .request import PreparedRequest
 
@@ -31,7 +32,13 @@ class Usage:
 
 @dataclass(frozen=True)
 class ChatResult:
-    """A finished answer: text, reasoning, why it stopped, usage and its cost."""
+    """A finished answer: text, reasoning, why it stopped, usage and its cost.
+
+    ``cost`` comes from the model's configured prices when it has any (``cost_source`` is
+    ``"config"``), else from the LiteLLM proxy (``"proxy"``), else it is ``None`` (and so is
+    ``cost_source``): never ``0.0`` for "unknown". ``proxy`` is what the proxy said about the
+    answer in its headers (``None`` when the server is not LiteLLM).
+    """
 
     ref: str
     text: str
@@ -40,6 +47,8 @@ class ChatResult:
     usage: Usage | None
     cost: float | None
     notes: tuple[str, ...] = ()
+    proxy: ProxyInfo | None = None
+    cost_source: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -68,6 +77,33 @@ def cost_of(target: ModelTarget, usage: Usage | None) -> float | None:
     ) / 1_000_000
 
 
+def has_prices(target: ModelTarget) -> bool:
+    """True when the configured ``cost`` has any non-zero price."""
+    price = target.model.cost
+    return any((price.input, price.output, price.cache_read, price.cache_write))
+
+
+def choose_cost(
+    target: ModelTarget, usage: Usage | None, proxy_cost: float | None
+) -> tuple[float | None, str | None]:
+    """``(cost, source)``: the configured prices when the model has any, else the proxy's cost."""
+    if has_prices(target):
+        cost = cost_of(target, usage)
+        return (cost, "config") if cost is not None else (None, None)
+    if proxy_cost is not None:
+        return proxy_cost, "proxy"
+    return None, None
+
+
+def _proxy_cost(raw: Any) -> float | None:
+    """LiteLLM's ``usage.cost`` (it puts the price of a streamed answer in the last chunk)."""
+    extra = getattr(raw, "model_extra", None) or {}
+    cost = extra.get("cost")
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)):
+        return None
+    return float(cost)
+
+
 def _usage(raw: Any) -> Usage | None:
     if raw is None:
         return None
@@ -89,9 +125,13 @@ def _reasoning_of(part: Any) -> str:
 class Accumulator:
     """Turns chunks into events and, at the end, a ``ChatResult`` (shared by both twins)."""
 
-    def __init__(self, target: ModelTarget, prepared: PreparedRequest) -> None:
+    def __init__(
+        self, target: ModelTarget, prepared: PreparedRequest, proxy: ProxyInfo | None = None
+    ) -> None:
         self.target = target
         self.prepared = prepared
+        self.proxy = proxy
+        self.proxy_cost = proxy.cost if proxy is not None else None
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.finish_reason: str | None = None
@@ -101,6 +141,9 @@ class Accumulator:
         events: list[StreamEvent] = []
         if chunk.usage is not None:
             self.usage = _usage(chunk.usage)
+            said = _proxy_cost(chunk.usage)
+            if said is not None:
+                self.proxy_cost = said
         for choice in chunk.choices:
             thought = _reasoning_of(choice.delta)
             if thought:
@@ -127,14 +170,20 @@ class Accumulator:
         return self.result()
 
     def result(self) -> ChatResult:
+        cost, source = choose_cost(self.target, self.usage, self.proxy_cost)
+        proxy = self.proxy
+        if proxy is not None and proxy.cost is None and self.proxy_cost is not None:
+            proxy = replace(proxy, cost=self.proxy_cost)  # a stream's cost, from its last chunk
         return ChatResult(
             ref=str(self.target.ref),
             text="".join(self.text),
             reasoning="".join(self.reasoning),
             finish_reason=self.finish_reason,
             usage=self.usage,
-            cost=cost_of(self.target, self.usage),
+            cost=cost,
             notes=self.prepared.notes,
+            proxy=proxy,
+            cost_source=source,
         )
 
     def complete(self, completion: ChatCompletion) -> ChatResult:
@@ -147,4 +196,12 @@ class Accumulator:
         return self.result()
 
 
-__all__ = ["Accumulator", "ChatResult", "StreamEvent", "Usage", "cost_of"]
+__all__ = [
+    "Accumulator",
+    "ChatResult",
+    "StreamEvent",
+    "Usage",
+    "choose_cost",
+    "cost_of",
+    "has_prices",
+]

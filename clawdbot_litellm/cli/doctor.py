@@ -16,7 +16,12 @@ from ..doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
 from .output import echo_json
 from .spinner import spinner
 
-_STYLES = {"ok": ("ok  ", "green"), "fail": ("FAIL", "red"), "skip": ("skip", "yellow")}
+_STYLES = {
+    "ok": ("ok  ", "green"),
+    "warn": ("warn", "yellow"),
+    "fail": ("FAIL", "red"),
+    "skip": ("skip", "yellow"),
+}
 
 
 def check_line(check: Check) -> str:

@@ -47,10 +47,14 @@ def test_every_check_passes_against_a_healthy_proxy(
         "ok    base URL",
         "ok    proxy reachable",
         "ok    API key",
+        "ok    proxy health",
+        "skip  key budget",
+        "skip  key expiry",
         "ok    model litellm/gpt-4",
         "ok    context window litellm/gpt-4",
     ]
-    assert lines[-1] == "All 9 checks passed."
+    assert lines[-1] == "All 10 checks passed (2 skipped)."
+    assert "skip  key budget: this proxy keeps no key budgets" in result.stdout
     assert lines[0] == f"ok    config file: {config} (the path given)"
     assert result.stderr == "Checking the config and the proxy...\n"
     assert proxy_endpoint.api_key not in result.output
@@ -133,7 +137,9 @@ def test_json_of_a_healthy_setup_exits_0(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True
-    assert {c["status"] for c in data["checks"]} == {"ok"}
+    assert {
+        c["status"] for c in data["checks"] if c["name"] not in ("key budget", "key expiry")
+    } == {"ok"}
     assert proxy_endpoint.api_key not in result.stdout
 
 
