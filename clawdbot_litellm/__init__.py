@@ -32,6 +32,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "doctor": ("Check", "run_checks"),
     "onboarding": ("OnboardingAnswers", "onboard"),
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
+    "proxy_info": ("CostBreakdown", "ProxyInfo"),
+    "proxy_status": ("KeyInfo",),
     "refs": ("ModelRef", "ModelTarget", "parse_ref"),
     "sync": ("SyncReport", "sync_document"),
     "errors": tuple(_errors.__all__),
@@ -84,6 +86,8 @@ if TYPE_CHECKING:
     )
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
+    from .proxy_info import CostBreakdown, ProxyInfo
+    from .proxy_status import KeyInfo
     from .refs import ModelRef, ModelTarget, parse_ref
     from .results import ChatResult, StreamEvent, Usage
     from .sync import SyncReport, sync_document

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
-from ..errors import ClawdbotLiteLLMError
 from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
 from .output import echo_json, warnings_as_lines
 
@@ -54,11 +53,17 @@ def result_json(result: ChatResult) -> dict[str, Any]:
             "total_tokens": usage.total_tokens,
         },
         "cost": result.cost,
+        "cost_source": result.cost_source,
+        "proxy": None if result.proxy is None else result.proxy.as_dict(),
     }
 
 
 def usage_line(result: ChatResult, config: ResolvedConfig) -> str:
-    """``litellm/gpt-4: 12 prompt + 30 completion tokens, cost $0.000420`` (stderr)."""
+    """``litellm/gpt-4: 12 prompt + 30 completion tokens, cost $0.000420 (proxy)`` (stderr).
+
+    The cost names its source: ``(config)`` for the model's configured prices, ``(proxy)`` for
+    what the LiteLLM proxy charged. ``config`` is kept for callers; the result says it all.
+    """
     if result.usage is None:
         return f"{result.ref}: the proxy reported no usage"
     usage = result.usage
@@ -67,14 +72,9 @@ def usage_line(result: ChatResult, config: ResolvedConfig) -> str:
         f"{result.ref}: {usage.prompt_tokens} prompt{cached} + {usage.completion_tokens} "
         "completion tokens"
     )
-    try:
-        price = config.resolve(result.ref).model.cost
-        priced = any((price.input, price.output, price.cache_read, price.cache_write))
-    except ClawdbotLiteLLMError:
-        priced = True
-    if priced and result.cost is not None:
-        return f"{line}, cost ${result.cost:.6f}"
-    return f"{line}, cost unknown (no prices in the model's cost settings)"
+    if result.cost is not None:
+        return f"{line}, cost ${result.cost:.6f} ({result.cost_source})"
+    return f"{line}, cost unknown (no prices in the model's cost settings, none from the proxy)"
 
 
 def report(result: ChatResult, config: ResolvedConfig) -> None:
@@ -100,6 +100,8 @@ def send(
     stream: bool = True,
     echo: bool = True,
     show_reasoning: bool = False,
+    user: str | None = None,
+    tags: Sequence[str] = (),
 ) -> ChatResult:
     """Send one prompt; with ``echo`` the answer goes to stdout as it arrives (flushed) and the
     reasoning, if shown, dimmed to stderr. ``demo`` calls this too."""
@@ -109,6 +111,8 @@ def send(
         "max_tokens": max_tokens,
         "reasoning_effort": reasoning_effort,
         "images": tuple(images),
+        "user": user,
+        "tags": tuple(tags),
     }
     if not stream:
         with warnings_as_lines(RequestWarning):
@@ -157,6 +161,10 @@ def send(
 @click.option(
     "--show-reasoning", is_flag=True, help="Print the model's reasoning to stderr (dimmed)."
 )
+@click.option("--user", metavar="ID", help="End user for the proxy's spend tracking.")
+@click.option(
+    "--tag", "tags", multiple=True, metavar="TAG", help="Spend tag for the proxy (repeatable)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (shape below).")
 @click.pass_context
 def chat(  # noqa: PLR0917 - click passes every option positionally
@@ -169,12 +177,16 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     images: tuple[str, ...],
     no_stream: bool,
     show_reasoning: bool,
+    user: str | None,
+    tags: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout.
 
-    Usage and cost go to stderr, with any warning (a model that is not a reasoning model, a
-    max token limit lowered to the model's maxTokens, a truncated answer). Reasoning text is
+    Usage and cost go to stderr (the cost says where it came from: "config" for the model's
+    configured prices, "proxy" for what the LiteLLM proxy charged), with any warning (a model
+    that is not a reasoning model, a max token limit lowered to the model's maxTokens, a
+    truncated answer). Reasoning text is
     hidden unless --show-reasoning. Fallbacks (agents.defaults.model.fallbacks) are tried when
     the model fails before answering.
 
@@ -183,7 +195,13 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     {"ref": "litellm/gpt-4", "text": str, "reasoning": str,
      "finish_reason": "stop"|"length"|...|null,
      "usage": {"prompt_tokens", "completion_tokens", "cached_tokens", "total_tokens"} | null,
-     "cost": float|null}
+     "cost": float|null, "cost_source": "config"|"proxy"|null,
+     "proxy": null | {"call_id", "cost", "cost_breakdown": {"input", "output",
+               "cache_read", "cache_creation", "reasoning"}|null, "model_id",
+               "model_group", "attempted_retries", "attempted_fallbacks", "duration_ms",
+               "overhead_ms", "key_spend", "key_max_budget"}}
+
+    --user and --tag go to LiteLLM's spend tracking (the request's user and metadata.tags).
     """
     from ..client import Client
 
@@ -202,6 +220,8 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
             stream=not no_stream,
             echo=not as_json,
             show_reasoning=show_reasoning,
+            user=user,
+            tags=tags,
         )
     if as_json:
         echo_json(result_json(result))
