@@ -307,7 +307,9 @@ def _window_check(
     if found.context_window is None:
         return _skip(name, "the proxy does not report one")
     others = ", ".join(
-        f"{key} -> {value}" for key, value in changes.items() if key != "contextWindow"
+        f"{key} -> {value}"
+        for key, value in changes.items()
+        if key not in ("contextWindow", "cost")  # prices are models sync's, not the window's
     )
     also = f" (the proxy also suggests {others})" if others else ""
     if "contextWindow" in changes:

@@ -18,11 +18,13 @@ import pytest
 
 from clawdbot_litellm import ProxyInfo
 from clawdbot_litellm.config.schema import ModelDefinition, Provider
+from clawdbot_litellm.discovery import DiscoveredModel, per_million
 from clawdbot_litellm.doctor import _budget_check, _expiry_check
 from clawdbot_litellm.proxy_info import CostBreakdown, proxy_info
 from clawdbot_litellm.proxy_status import KeyInfo, parse_key_info, parse_readiness
 from clawdbot_litellm.refs import ModelRef, ModelTarget
 from clawdbot_litellm.results import Usage, choose_cost
+from clawdbot_litellm.sync import sync_document
 
 # As LiteLLM 1.108.7 sent them for a non-streamed answer of the priced mock model.
 NON_STREAM = {
@@ -217,3 +219,41 @@ def test_readiness_tells_no_database_from_a_database_that_is_down() -> None:
         "disconnected",
     )
     assert parse_readiness(503, {"status": "shutting_down"}) == (False, None)
+
+
+# --- prices: /model/info per token -> the config's cost per million ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("per_token", "expected"),
+    [(3e-06, 3), (1.5e-05, 15), (3e-07, 0.3), (1.5e-07, 0.15), (7.5e-08, 0.075), (0.0, 0)],
+)
+def test_per_token_prices_become_per_million_exactly(per_token: float, expected: float) -> None:
+    assert per_million(per_token) == expected
+    assert repr(per_million(per_token)) == repr(expected)  # 0.3, never 0.30000000000000004
+
+
+def test_models_sync_copies_the_proxys_prices_into_cost() -> None:
+    raw = {
+        "models": {
+            "providers": {
+                "litellm": {
+                    "baseUrl": "http://x",
+                    "models": [{"id": "m", "name": "m", "cost": {"input": 1, "cacheWrite": 2}}],
+                }
+            }
+        }
+    }
+    provider = _target({"input": 1, "cache_write": 2}).provider
+    served = [DiscoveredModel("m", prices={"input": 3, "output": 15, "cacheRead": 0.3})]
+    document, report = sync_document(raw, provider, served)
+    cost = document["models"]["providers"]["litellm"]["models"][0]["cost"]
+    assert cost == {"input": 3, "output": 15, "cacheRead": 0.3, "cacheWrite": 2.0}
+    assert report.lines() == [
+        '~ litellm/m: cost {"input": 1, "cacheWrite": 2} -> '
+        '{"input": 3, "output": 15, "cacheRead": 0.3, "cacheWrite": 2.0}'
+    ]
+    assert raw["models"]["providers"]["litellm"]["models"][0]["cost"] == {  # type: ignore[index]
+        "input": 1,
+        "cacheWrite": 2,
+    }

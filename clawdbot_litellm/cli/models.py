@@ -106,6 +106,12 @@ def configured_rows(resolved: ResolvedConfig) -> list[dict[str, Any]]:
                     "input": list(model.input),
                     "role": roles.get(ref),
                     "served": None,
+                    "cost": {
+                        "input": model.cost.input,
+                        "output": model.cost.output,
+                        "cacheRead": model.cost.cache_read,
+                        "cacheWrite": model.cost.cache_write,
+                    },
                 }
             )
     return rows
@@ -137,6 +143,7 @@ def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> lis
                 "maxTokens": m.max_tokens,
                 "reasoning": m.reasoning,
                 "vision": m.vision,
+                "prices": None if m.prices is None else dict(m.prices),
                 "configured": m.id in configured,
             }
             for m in served
@@ -189,6 +196,7 @@ def _print_list(
         if section["error"]:
             click.echo(f"{section['provider']}: could not list models: {section['error']}")
             continue
+        _print_prices(section, rows)
         extra = [m for m in section["models"] if not m["configured"]]
         if not extra:
             click.echo(f"{section['provider']}: every model the proxy serves is configured.")
@@ -208,6 +216,30 @@ def _print_list(
             click.echo(f"  {section['provider']}/{model['id']}" + (f"  ({text})" if text else ""))
 
 
+def _price_text(prices: dict[str, Any] | None) -> str:
+    if not prices or not any(prices.values()):
+        return "-"
+    return " / ".join(f"{prices.get(key, 0):g}" for key in ("input", "output", "cacheRead"))
+
+
+def _print_prices(section: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Proxy prices beside the configured ``cost``, per million tokens."""
+    served = {m["id"]: m for m in section["models"]}
+    table = [["MODEL", "PROXY PRICE", "CONFIGURED COST"]]
+    for row in rows:
+        found = served.get(row["id"]) if row["provider"] == section["provider"] else None
+        if found is not None:
+            table.append([row["ref"], _price_text(found["prices"]), _price_text(row["cost"])])
+    if len(table) == 1:
+        return
+    click.echo(
+        f"{section['provider']}: prices per million tokens (input / output / cache read); "
+        "`models sync` copies the proxy's into cost:"
+    )
+    for line in _table(table):
+        click.echo(f"  {line}")
+
+
 @click.group("models")
 def models() -> None:
     """List the configured models and sync them with what the proxy serves."""
@@ -220,6 +252,9 @@ def models() -> None:
 def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
     """Show the configured models; with --remote, side by side with the proxy's.
 
+    --remote also shows the proxy's prices (from /model/info, per million tokens: input,
+    output, cache read) beside each configured model's cost.
+
     \b
     JSON shape (--json), stable:
     {
@@ -229,12 +264,14 @@ def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
       "models": [{"ref", "provider", "id", "name", "alias" (str|null),
                   "contextWindow", "maxTokens", "reasoning", "input": ["text", "image"],
                   "role": "primary"|"fallback"|null,
-                  "served": true|false|null (null without --remote or when unknown)}],
+                  "served": true|false|null (null without --remote or when unknown),
+                  "cost": {"input", "output", "cacheRead", "cacheWrite"} (per million)}],
       "remote": null without --remote, else one entry per LiteLLM provider
                 (named litellm, litellm-* or litellm_*):
                 [{"provider", "baseUrl", "error": str|null,
                   "models": [{"id", "contextWindow", "maxTokens", "reasoning", "vision",
-                              "configured": bool}]}]
+                              "prices": {"input", "output", "cacheRead", "cacheWrite"}|null
+                              (the proxy's, per million tokens), "configured": bool}]}]
     }
     """
     resolved = _load(ctx, secrets=remote)
@@ -272,7 +309,9 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
     """Update model definitions from the proxy's /model/info.
 
     contextWindow from max_input_tokens, maxTokens from max_output_tokens (or max_tokens),
-    reasoning from supports_reasoning, the image input from supports_vision. Prints the changes
+    reasoning from supports_reasoning, the image input from supports_vision, and cost
+    (input, output, cacheRead, cacheWrite per million tokens) from the proxy's per-token
+    prices, converted exactly. Prints the changes
     (~ changed, + added, ! configured but not served); keeps ${VAR} references as written.
     """
     resolved = _load(ctx)
