@@ -61,7 +61,7 @@ class ProxyInfo:
 
 
 def _text(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(PREFIX + name)
+    value = headers.get(name)
     if value is None:
         return None
     value = value.strip()
@@ -84,10 +84,35 @@ def _int(headers: Mapping[str, str], name: str) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
+_RAW_PREFIX = PREFIX.encode()
+_SIZE = len(PREFIX)
+
+
+def _litellm_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``x-litellm-*`` headers as a plain dict keyed by the rest of the lower-cased name.
+
+    One pass, over ``httpx2.Headers.raw`` (bytes) when there is one: its ``get`` and ``items``
+    decode and scan the whole list on every call, and this runs for every answer.
+    """
+    raw = getattr(headers, "raw", None)
+    if isinstance(raw, list):
+        return {
+            name[_SIZE:].lower().decode("latin-1"): value.decode("latin-1")
+            for name, value in raw
+            if name[:_SIZE].lower() == _RAW_PREFIX
+        }
+    return {
+        name[_SIZE:].lower(): value
+        for name, value in headers.items()
+        if name[:_SIZE].lower() == PREFIX
+    }
+
+
 def proxy_info(headers: Mapping[str, str]) -> ProxyInfo | None:
     """The ``ProxyInfo`` in a response's headers, or ``None`` when no ``x-litellm-*`` header is
     there (the server is not a LiteLLM proxy)."""
-    if not any(name.lower().startswith(PREFIX) for name in headers):
+    headers = _litellm_headers(headers)
+    if not headers:
         return None
     cost = _float(headers, "response-cost")
     breakdown = None
