@@ -367,4 +367,4 @@ def test_the_live_proxy_passes(tmp_path: Path, litellm_proxy: Any) -> None:
     )
     checks = run_checks(config, environ={"LITELLM_API_KEY": litellm_proxy.api_key})
     assert not failed(checks), everything(checks)
-    assert len(checks) == 11
+    assert len(checks) == 14  # + proxy health, key budget, key expiry (skipped: no database)
