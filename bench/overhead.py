@@ -53,13 +53,42 @@ SIDES = ("adapter", "raw", "control")
 VOLATILE_HEADERS = frozenset({"x-stainless-retry-count", "x-stainless-read-timeout"})
 
 
-class CannedServer:
-    """The handler behind the mock transport; can record what each side sent."""
+# What LiteLLM 1.108.7 sent with a non-streamed answer (measured; ids shortened): the headers the
+# adapter turns into ``ChatResult.proxy`` on every request (issue 14's row).
+LITELLM_HEADERS = {
+    "x-litellm-call-id": "bd421ae5-7753-4cc5-926c-b9512e5bc9a0",
+    "x-litellm-model-id": "60e12a61a38f8167c871c96678fc7c85b784e17373054bc5ae65db434abea7f7",
+    "x-litellm-model-name": "openai/gpt-4",
+    "x-litellm-model-api-base": "https://api.openai.com",
+    "x-litellm-version": "1.108.7",
+    "x-litellm-response-cost": "0.00033000000000000005",
+    "x-litellm-response-cost-original": "0.00033000000000000005",
+    "x-litellm-response-cost-discount-amount": "0.0",
+    "x-litellm-response-cost-margin-amount": "0.0",
+    "x-litellm-response-cost-margin-percent": "0.0",
+    "x-litellm-response-cost-input": "3e-05",
+    "x-litellm-response-cost-output": "0.00030000000000000003",
+    "x-litellm-response-cost-tool-usage": "0.0",
+    "x-litellm-key-spend": "0.00033000000000000005",
+    "x-litellm-response-duration-ms": "950.4520893096924",
+    "x-litellm-callback-duration-ms": "0.0",
+    "x-litellm-model-group": "gpt-4",
+    "x-litellm-attempted-retries": "0",
+    "x-litellm-attempted-fallbacks": "0",
+}
 
-    def __init__(self) -> None:
+
+class CannedServer:
+    """The handler behind the mock transport; can record what each side sent.
+
+    ``litellm_headers`` adds the ``x-litellm-*`` headers a real proxy sends to every answer.
+    """
+
+    def __init__(self, litellm_headers: bool = False) -> None:
         self.chat = completion_body()
         self.stream = stream_body()
         self.recorded: list[httpx2.Request] | None = None
+        self.extra = LITELLM_HEADERS if litellm_headers else {}
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         if self.recorded is not None:
@@ -67,9 +96,13 @@ class CannedServer:
             self.recorded.append(request)
         if b'"stream":true' in request.content or b'"stream": true' in request.content:
             return httpx2.Response(
-                200, content=self.stream, headers={"content-type": "text/event-stream"}
+                200,
+                content=self.stream,
+                headers={"content-type": "text/event-stream", **self.extra},
             )
-        return httpx2.Response(200, content=self.chat, headers={"content-type": "application/json"})
+        return httpx2.Response(
+            200, content=self.chat, headers={"content-type": "application/json", **self.extra}
+        )
 
     def transport(self) -> httpx2.MockTransport:
         return httpx2.MockTransport(self)
@@ -115,9 +148,12 @@ class _Replay:
 
     def __init__(self, completion: Any, chunks: list[Any]) -> None:
         self.completion, self.chunks = completion, chunks
+        self.with_raw_response = self  # the adapter reads headers through the raw-response API
+        self.headers = httpx2.Headers(LITELLM_HEADERS)
 
     def create(self, **kwargs: Any) -> Any:
-        return _Chunks(self.chunks) if kwargs.get("stream") else self.completion
+        answer = _Chunks(self.chunks) if kwargs.get("stream") else self.completion
+        return SimpleNamespace(parse=lambda: answer, headers=self.headers)
 
 
 class _Chunks:
@@ -179,8 +215,14 @@ def _cpu(run: Callable[[int], None], n: int) -> float:
     return time.process_time() - start
 
 
-def measure_sync(config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int) -> dict[str, Any]:
-    server = CannedServer()
+def measure_sync(
+    config: ResolvedConfig,
+    chat_n: int,
+    stream_n: int,
+    rounds: int,
+    litellm_headers: bool = False,
+) -> dict[str, Any]:
+    server = CannedServer(litellm_headers)
 
     def raw_client() -> openai.OpenAI:
         return openai.OpenAI(
@@ -204,6 +246,8 @@ def measure_sync(config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int
         sides["raw"][index](1)
         out[f"wire_{kind}"] = _same_wire(server, f"sync {kind}")
     for index, (kind, total) in enumerate((("chat", chat_n), ("stream", stream_n))):
+        if total == 0:
+            continue
         per_round = max(total // rounds, 1)
         for side in SIDES:  # warm-up: imports, pools, caches
             sides[side][index](min(50, per_round))
@@ -212,7 +256,8 @@ def measure_sync(config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int
             for side in rotated(list(SIDES), round_index):
                 results[side].append(_cpu(sides[side][index], per_round))
         out[kind] = _report(results, per_round)
-    out["own_work_us"] = own_work(config, client)
+    if not litellm_headers:
+        out["own_work_us"] = own_work(config, client)
     return out
 
 
@@ -407,6 +452,7 @@ def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 100) -> dict[str
     async_ = asyncio.run(measure_async(config, chat_n, stream_n, rounds))
     tools = measure_tool_stream(config, stream_n, rounds)
     return {
+        "sync_litellm_headers": measure_litellm_headers(config, chat_n, rounds),
         "what": "CPU time (time.process_time) per round, adapter vs raw openai client, "
         "same httpx2.MockTransport with canned responses; control = a second raw client",
         "sync": sync,
@@ -417,8 +463,19 @@ def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 100) -> dict[str
     }
 
 
+def measure_litellm_headers(config: ResolvedConfig, chat_n: int, rounds: int) -> dict[str, Any]:
+    """Issue 14's row: sync non-streaming where every answer carries LiteLLM's ``x-litellm-*``
+    headers, so the adapter's raw-response call and ``ProxyInfo`` parsing are in the figure."""
+    return measure_sync(config, chat_n, 0, rounds, litellm_headers=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--litellm-headers-only",
+        action="store_true",
+        help="run only the sync non-streaming row with LiteLLM's x-litellm-* headers",
+    )
     parser.add_argument("--chat", type=int, default=5000)
     parser.add_argument("--stream", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=100)
@@ -428,11 +485,15 @@ def main() -> None:
         help="only the row for a streamed answer with two tool calls (sync)",
     )
     args = parser.parse_args()
-    if args.tool_calls_only:
+    if args.tool_calls_only or args.litellm_headers_only:
         with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
             path = write_config(Path(tmp) / "clawdbot.json")
             config = load_config(path, environ=environ(path))
-        print(json.dumps(measure_tool_stream(config, args.stream, args.rounds), indent=2))
+        if args.tool_calls_only:
+            figures = measure_tool_stream(config, args.stream, args.rounds)
+        else:
+            figures = measure_litellm_headers(config, args.chat, args.rounds)
+        print(json.dumps(figures, indent=2))
         return
     print(json.dumps(run(args.chat, args.stream, args.rounds), indent=2))
 

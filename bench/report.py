@@ -65,6 +65,22 @@ def _overhead_rows(data: dict[str, Any]) -> list[str]:
                     _verdict(item),
                 )
             )
+    headers = data.get("sync_litellm_headers", {}).get("chat")
+    if headers is not None:
+        rows.append(
+            _row(
+                1,
+                f"Adapter overhead, sync non-streaming, every answer with LiteLLM's x-litellm-* "
+                f"headers read into ChatResult.proxy ({headers['requests_per_side']:,} requests, "
+                "mock transport)",
+                "CPU per request",
+                _us(_per_request(headers["adapter"], headers)),
+                _us(_per_request(headers["raw"], headers)),
+                _ratio(headers),
+                f"≤ {headers['target']}",
+                _verdict(headers),
+            )
+        )
     return rows
 
 

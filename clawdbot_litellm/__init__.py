@@ -33,6 +33,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "doctor": ("Check", "run_checks"),
     "onboarding": ("OnboardingAnswers", "onboard"),
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
+    "proxy_info": ("CostBreakdown", "ProxyInfo"),
+    "proxy_status": ("KeyInfo",),
     "refs": ("ModelRef", "ModelTarget", "parse_ref"),
     "request": ("sampling_options",),
     "sync": ("SyncReport", "sync_document"),
@@ -93,6 +95,8 @@ if TYPE_CHECKING:
     )
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
+    from .proxy_info import CostBreakdown, ProxyInfo
+    from .proxy_status import KeyInfo
     from .refs import ModelRef, ModelTarget, parse_ref
     from .request import sampling_options
     from .results import ChatResult, StreamEvent, ToolCall, Usage

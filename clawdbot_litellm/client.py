@@ -28,6 +28,7 @@ from .proxy_errors import (
     stream_error,
     with_served_hint,
 )
+from .proxy_info import proxy_info
 from .refs import SEND_API, ModelTarget, other_api_error, target_api
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
 from .results import Accumulator, ChatResult, StreamEvent
@@ -166,7 +167,9 @@ def _options(
     tools: Sequence[ToolLike] = (),
     tool_choice: str | None = None,
     response_format: ResponseFormat | None = None,
+    spend: tuple[str | None, Sequence[str], Mapping[str, Any] | None] = (None, (), None),
 ) -> ChatOptions:
+    user, tags, metadata = spend
     return ChatOptions(
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,
@@ -176,6 +179,9 @@ def _options(
         tools=tools,
         tool_choice=tool_choice,
         response_format=response_format,
+        user=user,
+        tags=tuple(tags),
+        metadata=dict(metadata or {}),
     )
 
 
@@ -323,16 +329,18 @@ class Client(_Base):
             prepared = self._prepare(target, prompt, options, stream=stream)
             try:
                 try:
-                    response = self.openai_client(target.provider.name).chat.completions.create(
-                        **prepared.kwargs
-                    )
+                    # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
+                    raw = self.openai_client(
+                        target.provider.name
+                    ).chat.completions.with_raw_response.create(**prepared.kwargs)
+                    response = raw.parse()
                 except openai.APIError as error:
                     raise map_error(error, target) from error
             except MAPPED_ERRORS as error:
                 served = self._served(target) if isinstance(error, ModelNotServedError) else ()
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared)
+            accumulator = Accumulator(target, prepared, proxy_info(raw.headers))
             return ChatStream(response, accumulator) if stream else accumulator.complete(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -359,12 +367,18 @@ class Client(_Base):
         tools: Sequence[ToolLike] = (),
         tool_choice: str | None = None,
         response_format: ResponseFormat | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> ChatResult:
         """One complete answer (no streaming); falls back on retryable errors.
 
         ``tools`` (OpenAI tool dicts, functions or pydantic classes) and ``tool_choice`` let the
         model call tools (``result.tool_calls``); ``response_format`` (a pydantic class or a JSON
         schema) asks for structured output, validated into ``result.parsed``.
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
         """
         options = _options(
             system,
@@ -375,6 +389,7 @@ class Client(_Base):
             tools=tools,
             tool_choice=tool_choice,
             response_format=response_format,
+            spend=(user, tags, metadata),
         )
         result: ChatResult = self._send(prompt, options, model, fallbacks, stream=False)
         return result
@@ -393,12 +408,18 @@ class Client(_Base):
         tools: Sequence[ToolLike] = (),
         tool_choice: str | None = None,
         response_format: ResponseFormat | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> ChatStream:
         """Open a streamed answer; falls back while opening, never mid-answer.
 
         Takes the same ``tools``, ``tool_choice`` and ``response_format`` as ``chat``: each
         finished tool call is yielded as a ``"tool_call"`` event, and ``result`` holds them all
         (and ``parsed``).
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
         """
         options = _options(
             system,
@@ -409,6 +430,7 @@ class Client(_Base):
             tools=tools,
             tool_choice=tool_choice,
             response_format=response_format,
+            spend=(user, tags, metadata),
         )
         stream: ChatStream = self._send(prompt, options, model, fallbacks, stream=True)
         return stream
@@ -542,9 +564,11 @@ class AsyncClient(_Base):
             prepared = self._prepare(target, prompt, options, stream=stream)
             try:
                 try:
-                    response = await self.openai_client(
+                    # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
+                    raw = await self.openai_client(
                         target.provider.name
-                    ).chat.completions.create(**prepared.kwargs)
+                    ).chat.completions.with_raw_response.create(**prepared.kwargs)
+                    response = raw.parse()
                 except openai.APIError as error:
                     raise map_error(error, target) from error
             except MAPPED_ERRORS as error:
@@ -553,7 +577,7 @@ class AsyncClient(_Base):
                     served = await self._served(target)
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared)
+            accumulator = Accumulator(target, prepared, proxy_info(raw.headers))
             if stream:
                 return AsyncChatStream(response, accumulator)
             return accumulator.complete(response)
@@ -573,12 +597,18 @@ class AsyncClient(_Base):
         tools: Sequence[ToolLike] = (),
         tool_choice: str | None = None,
         response_format: ResponseFormat | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> ChatResult:
         """One complete answer (no streaming); falls back on retryable errors.
 
         ``tools`` (OpenAI tool dicts, functions or pydantic classes) and ``tool_choice`` let the
         model call tools (``result.tool_calls``); ``response_format`` (a pydantic class or a JSON
         schema) asks for structured output, validated into ``result.parsed``.
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
         """
         options = _options(
             system,
@@ -589,6 +619,7 @@ class AsyncClient(_Base):
             tools=tools,
             tool_choice=tool_choice,
             response_format=response_format,
+            spend=(user, tags, metadata),
         )
         result: ChatResult = await self._send(prompt, options, model, fallbacks, stream=False)
         return result
@@ -607,12 +638,18 @@ class AsyncClient(_Base):
         tools: Sequence[ToolLike] = (),
         tool_choice: str | None = None,
         response_format: ResponseFormat | None = None,
+        user: str | None = None,
+        tags: Sequence[str] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> AsyncChatStream:
         """Open a streamed answer; falls back while opening, never mid-answer.
 
         Takes the same ``tools``, ``tool_choice`` and ``response_format`` as ``chat``: each
         finished tool call is yielded as a ``"tool_call"`` event, and ``result`` holds them all
         (and ``parsed``).
+
+        ``user``, ``tags`` and ``metadata`` go to LiteLLM's spend tracking (the body's ``user``
+        and ``metadata.tags``); the answer's ``proxy`` says what the proxy charged.
         """
         options = _options(
             system,
@@ -623,6 +660,7 @@ class AsyncClient(_Base):
             tools=tools,
             tool_choice=tool_choice,
             response_format=response_format,
+            spend=(user, tags, metadata),
         )
         stream: AsyncChatStream = await self._send(prompt, options, model, fallbacks, stream=True)
         return stream

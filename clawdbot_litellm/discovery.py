@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .config.resolve import ResolvedConfig, from_environment
@@ -27,6 +28,9 @@ class DiscoveredModel:
     max_tokens: int | None = None
     reasoning: bool | None = None
     vision: bool | None = None
+    # The proxy's prices per one million tokens, as a config ``cost`` (input, output, cacheRead,
+    # cacheWrite); ``None`` when the proxy gives none.
+    prices: Mapping[str, float] | None = None
 
     @property
     def too_small(self) -> bool:
@@ -48,6 +52,8 @@ class DiscoveredModel:
             entry["contextWindow"] = self.context_window
         if self.max_tokens:
             entry["maxTokens"] = self.max_tokens
+        if self.prices:
+            entry["cost"] = dict(self.prices)
         return entry
 
 
@@ -57,6 +63,33 @@ def _positive(value: Any) -> int | None:
 
 def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+# /model/info's per-token price fields -> the config's per-million ``cost`` keys.
+PRICE_FIELDS = {
+    "input": "input_cost_per_token",
+    "output": "output_cost_per_token",
+    "cacheRead": "cache_read_input_token_cost",
+    "cacheWrite": "cache_creation_input_token_cost",
+}
+
+
+def per_million(per_token: float) -> float | int:
+    """A per-token price as a per-million one, exactly: ``3e-06`` -> ``3``, never ``2.9999999999``.
+
+    Through ``Decimal(repr(...))``: the shortest decimal that round-trips the float, times 10**6.
+    """
+    value = Decimal(repr(per_token)) * 1_000_000
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _prices(details: Mapping[str, Any]) -> dict[str, float] | None:
+    prices = {}
+    for key, field in PRICE_FIELDS.items():
+        raw = details.get(field)
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw >= 0:
+            prices[key] = per_million(float(raw))
+    return prices if any(prices.values()) else None
 
 
 def _merge_info(models: dict[str, DiscoveredModel], info: Any) -> None:
@@ -75,6 +108,7 @@ def _merge_info(models: dict[str, DiscoveredModel], info: Any) -> None:
             or known.max_tokens,
             reasoning=_flag(details.get("supports_reasoning")),
             vision=_flag(details.get("supports_vision")),
+            prices=_prices(details),
         )
 
 
@@ -123,7 +157,10 @@ def discover_models(
 
 
 def apply_discovery(model: ModelDefinition, found: DiscoveredModel) -> dict[str, Any]:
-    """The changes discovery suggests for a configured model, as camelCase key -> new value."""
+    """The changes discovery suggests for a configured model, as camelCase key -> new value.
+
+    ``cost`` is the proxy's prices per million tokens (keys it does not price stay as set).
+    """
     changes: dict[str, Any] = {}
     if found.context_window and found.context_window != model.context_window:
         changes["contextWindow"] = found.context_window
@@ -133,4 +170,15 @@ def apply_discovery(model: ModelDefinition, found: DiscoveredModel) -> dict[str,
         changes["reasoning"] = found.reasoning
     if found.vision is not None and found.vision != model.accepts_images:
         changes["input"] = ["text", "image"] if found.vision else ["text"]
+    if found.prices is not None:
+        current = model.cost
+        configured = {
+            "input": current.input,
+            "output": current.output,
+            "cacheRead": current.cache_read,
+            "cacheWrite": current.cache_write,
+        }
+        wanted = {**configured, **found.prices}
+        if wanted != configured:
+            changes["cost"] = wanted
     return changes

@@ -13,7 +13,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,15 @@ from .errors import (
     ProxyTimeoutError,
     ProxyUnreachableError,
 )
+from .proxy_status import (
+    BUDGET_WARNING,
+    NO_DB,
+    Health,
+    KeyInfo,
+    check_health,
+    deep_health,
+    key_status,
+)
 
 DOCTOR_TIMEOUT = 5.0
 ONBOARD = "clawdbot-litellm onboard --auth-choice litellm-api-key"
@@ -48,7 +57,8 @@ ONBOARD = "clawdbot-litellm onboard --auth-choice litellm-api-key"
 class Check:
     """One check's outcome: ``ok`` is True (passed), False (failed) or None (skipped).
 
-    ``warn`` marks a passed check that works only thanks to this package (it has a ``fix``).
+    ``warn`` marks a pass worth a look, with a ``fix``: status ``"warn"`` (a key past 80% of
+    its budget, or a setting that works only thanks to this package).
     """
 
     name: str
@@ -68,7 +78,7 @@ class Check:
     def as_dict(self) -> dict[str, Any]:
         """The stable JSON shape: ``name``, ``status``, ``ok``, ``detail``, ``fix``."""
         data = asdict(self)
-        data.pop("warn")  # said by status
+        data.pop("warn")  # said by ``status``
         return {"name": data.pop("name"), "status": self.status, **data}
 
 
@@ -89,6 +99,11 @@ def _failed(name: str, error: Exception, fallback_fix: str) -> Check:
         return Check(name, False, message, fallback_fix)
     detail, fix = message[: found.start()], message[found.end() :].rstrip(".")
     return Check(name, False, detail, fix[:1].lower() + fix[1:])
+
+
+def _down(check: Check) -> Check:
+    """The reachability check, saying plainly that the proxy is down (not the key, not its DB)."""
+    return replace(check, detail=f"the proxy is down: {check.detail}")
 
 
 def _skip(name: str, why: str) -> Check:
@@ -226,21 +241,26 @@ def _base_url_check(resolved: ResolvedConfig, provider: Provider, env: Mapping[s
 
 
 def _proxy_checks(
-    provider: Provider, timeout: float
+    provider: Provider, timeout: float, health: Health
 ) -> tuple[list[Check], dict[str, DiscoveredModel] | None]:
     """Reachable and key accepted, from one discovery call; the served models when both pass."""
     where = display_url(provider.api_base)
+    db_note = (
+        f"; the proxy's database is {health.db}, so it cannot check keys" if health.db_down else ""
+    )
     try:
         served = discover_models(provider.base_url, provider.api_key, timeout=timeout)
     except (ProxyUnreachableError, ProxyTimeoutError) as error:
         return [
-            _failed("proxy reachable", error, "start the proxy, or fix the base URL"),
+            _down(_failed("proxy reachable", error, "start the proxy, or fix the base URL")),
             _skip("API key", "the proxy is not reachable"),
         ], None
     except AuthenticationError as error:
         return [
             Check("proxy reachable", True, f"{where} answered"),
-            _failed(
+            Check("API key", False, f"{error}{db_note}", "bring the proxy's database back")
+            if db_note
+            else _failed(
                 "API key",
                 error,
                 f"set {ENV_API_KEY} (or models.providers.{provider.name}.apiKey) to a key "
@@ -268,7 +288,9 @@ def _proxy_checks(
     ], {model.id: model for model in served}
 
 
-def _model_checks(provider: Provider, served: Mapping[str, DiscoveredModel]) -> list[Check]:
+def _model_checks(
+    provider: Provider, served: Mapping[str, DiscoveredModel], key: KeyInfo | None = None
+) -> list[Check]:
     checks: list[Check] = []
     names = ", ".join(sorted(served)) or "none"
     for model in provider.models:
@@ -286,7 +308,18 @@ def _model_checks(provider: Provider, served: Mapping[str, DiscoveredModel]) -> 
             )
             checks.append(_skip(f"context window {ref}", "the proxy does not serve the model"))
             continue
-        checks.append(Check(f"model {ref}", True, "served by the proxy"))
+        if key is not None and not key.may_call(model.id):
+            checks.append(
+                Check(
+                    f"model {ref}",
+                    False,
+                    "served by the proxy, but the key may not call it (it may call: "
+                    f"{', '.join(key.models)})",
+                    "add the model to the key's models on the proxy, or use another key",
+                )
+            )
+        else:
+            checks.append(Check(f"model {ref}", True, "served by the proxy"))
         checks.append(
             _window_check(ref, model.context_window, found, apply_discovery(model, found))
         )
@@ -300,7 +333,9 @@ def _window_check(
     if found.context_window is None:
         return _skip(name, "the proxy does not report one")
     others = ", ".join(
-        f"{key} -> {value}" for key, value in changes.items() if key != "contextWindow"
+        f"{key} -> {value}"
+        for key, value in changes.items()
+        if key not in ("contextWindow", "cost")  # prices are models sync's, not the window's
     )
     also = f" (the proxy also suggests {others})" if others else ""
     if "contextWindow" in changes:
@@ -313,15 +348,102 @@ def _window_check(
     return Check(name, True, f"{configured} tokens, as the proxy says{also}")
 
 
+def _health_check(health: Health) -> Check:
+    """Up, ready, and the database: tells "database down" from "key rejected"."""
+    if not health.live:
+        return _skip("proxy health", "no /health/liveliness answer (not a LiteLLM proxy?)")
+    if health.db_down:
+        return Check(
+            "proxy health",
+            False,
+            f"the proxy is up but its database is {health.db} (/health/readiness)",
+            "bring the proxy's database back (check its DATABASE_URL and the database server)",
+        )
+    if health.ready is False:
+        return Check(
+            "proxy health",
+            False,
+            "the proxy is live but not ready (/health/readiness)",
+            "wait for it to finish starting, or read its log",
+        )
+    db = "connected" if health.has_db else "none (no key budgets)"
+    return Check("proxy health", True, f"live and ready; database: {db}")
+
+
+def _key_checks(
+    provider: Provider, health: Health, timeout: float
+) -> tuple[list[Check], KeyInfo | None]:
+    """Budget and expiry of the configured key, from ``/key/info``."""
+    names = ("key budget", "key expiry")
+    if not provider.api_key:
+        return [_skip(name, "no API key configured") for name in names], None
+    found = key_status(provider, health, timeout)
+    if found.no_db:
+        return [_skip(name, NO_DB) for name in names], None
+    info = found.info
+    if info is None:
+        return [
+            Check("key budget", False, found.error or "no answer", "read the proxy's log"),
+            _skip("key expiry", "/key/info did not answer"),
+        ], None
+    return [_budget_check(info), _expiry_check(info)], info
+
+
+def _budget_check(info: KeyInfo) -> Check:
+    resets = f", resets {info.budget_reset_at:%Y-%m-%d %H:%M} UTC" if info.budget_reset_at else ""
+    if info.blocked:
+        return Check("key budget", False, "the key is blocked", "ask the proxy's admin")
+    used = info.budget_used
+    if used is None:
+        return Check("key budget", True, f"spent ${info.spend:.4f}; no budget set")
+    spent = f"spent ${info.spend:.4f} of ${info.max_budget:.2f} ({used:.0%}){resets}"
+    if used >= 1:
+        return Check(
+            "key budget",
+            False,
+            f"over budget: {spent}",
+            "raise the key's max_budget on the proxy, or wait for the reset",
+        )
+    if used >= BUDGET_WARNING:
+        return Check("key budget", True, f"{spent}; {BUDGET_WARNING:.0%} or more used", warn=True)
+    return Check("key budget", True, spent)
+
+
+def _expiry_check(info: KeyInfo) -> Check:
+    if info.expires is None:
+        return Check("key expiry", True, "never expires")
+    when = f"{info.expires:%Y-%m-%d %H:%M} UTC"
+    if info.expired():
+        return Check("key expiry", False, f"expired {when}", "ask the proxy's admin for a new key")
+    return Check("key expiry", True, f"expires {when}")
+
+
+def _deep_check(provider: Provider, timeout: float) -> Check:
+    healthy, unhealthy, error = deep_health(provider, max(timeout, 60.0))
+    if error:
+        return Check("upstreams (/health)", False, error, "read the proxy's log")
+    if unhealthy:
+        return Check(
+            "upstreams (/health)",
+            False,
+            f"{len(unhealthy)} unhealthy: {', '.join(unhealthy)}; healthy: "
+            f"{', '.join(healthy) or 'none'}",
+            "fix the upstream credentials or endpoints in the proxy's config",
+        )
+    return Check("upstreams (/health)", True, f"{len(healthy)} healthy")
+
+
 def run_checks(
     config_path: str | os.PathLike[str] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     timeout: float = DOCTOR_TIMEOUT,
+    deep: bool = False,
 ) -> list[Check]:
     """Run every check against the config (explicit path or the usual locations) and its proxy.
 
     Never raises for a broken setup: each problem is a failed ``Check`` with its fix.
+    ``deep`` adds the proxy's ``/health``, which calls every upstream (and costs requests).
     """
     env = os.environ if environ is None else environ
     path = locate_config(config_path, env)
@@ -368,11 +490,18 @@ def run_checks(
     if unset:
         why = f"{', '.join(unset)} must be set first"
         return checks + [_skip(name, why) for name in proxy_steps[1:]]
-    proxy_checks, served = _proxy_checks(provider, timeout)
+    health = check_health(provider, timeout)
+    proxy_checks, served = _proxy_checks(provider, timeout, health)
     checks.extend(proxy_checks)
     if served is None:
-        return checks
-    return checks + _model_checks(provider, served)
+        return checks + ([_health_check(health)] if health.db_down else [])
+    checks.append(_health_check(health))
+    key_checks, key = _key_checks(provider, health, timeout)
+    checks.extend(key_checks)
+    checks.extend(_model_checks(provider, served, key))
+    if deep:
+        checks.append(_deep_check(provider, timeout))
+    return checks
 
 
 def failed(checks: Sequence[Check]) -> list[Check]:

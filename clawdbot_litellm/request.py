@@ -60,6 +60,10 @@ class ChatOptions:
     tool_choice: str | None = None
     # A pydantic model class or a JSON-schema dict (see tools.response_format_param).
     response_format: Any = None
+    # LiteLLM spend attribution: the body's ``user`` and ``metadata`` (with ``tags`` inside).
+    user: str | None = None
+    tags: Sequence[str] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 # The OpenAI API's sampling parameters: name -> (kind, low, high). Ranges are the API's own.
@@ -348,6 +352,20 @@ def _output_limit(
     return limit
 
 
+def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
+    """LiteLLM's spend attribution, as 1.108.7 reads it: ``user`` (the end user) and
+    ``metadata.tags`` in the body (``extra_body``, so ``openai`` sends them as they are)."""
+    if options.user is not None:
+        kwargs["user"] = options.user
+    if options.tags or options.metadata:
+        metadata = dict(options.metadata)
+        if options.tags:
+            metadata["tags"] = [*metadata.get("tags", ()), *options.tags]
+        body = dict(kwargs.get("extra_body") or {})
+        body["metadata"] = {**dict(body.get("metadata") or {}), **metadata}
+        kwargs["extra_body"] = body
+
+
 def build_request(
     model: ModelDefinition,
     prompt: str | Sequence[Message],
@@ -410,6 +428,7 @@ def build_request(
             kwargs["reasoning_effort"] = effort
     if compat is not None and compat.supports_store:
         kwargs["store"] = False
+    _spend_fields(kwargs, options)
     if stream:
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}

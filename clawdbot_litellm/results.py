@@ -7,7 +7,7 @@ imports ``openai``, so both client twins share one way of building a result.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import StreamInterruptedError, ToolArgumentsError
@@ -15,6 +15,7 @@ from .errors import StreamInterruptedError, ToolArgumentsError
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+    from .proxy_info import ProxyInfo
     from .refs import ModelTarget
     from .request import PreparedRequest
     from .tools import ToolCallAssembler
@@ -80,7 +81,13 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class ChatResult:
-    """A finished answer: text, reasoning, why it stopped, usage, cost, tool calls, parsed value."""
+    """A finished answer: text, reasoning, why it stopped, usage, cost, tool calls, parsed value.
+
+    ``cost`` comes from the model's configured prices when it has any (``cost_source`` is
+    ``"config"``), else from the LiteLLM proxy (``"proxy"``), else it is ``None`` (and so is
+    ``cost_source``): never ``0.0`` for "unknown". ``proxy`` is what the proxy said about the
+    answer in its headers (``None`` when the server is not LiteLLM).
+    """
 
     ref: str
     text: str
@@ -91,6 +98,8 @@ class ChatResult:
     notes: tuple[str, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     parsed: Any = None
+    proxy: ProxyInfo | None = None
+    cost_source: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -135,6 +144,33 @@ def cost_of(target: ModelTarget, usage: Usage | None) -> float | None:
     ) / 1_000_000
 
 
+def has_prices(target: ModelTarget) -> bool:
+    """True when the configured ``cost`` has any non-zero price."""
+    price = target.model.cost
+    return any((price.input, price.output, price.cache_read, price.cache_write))
+
+
+def choose_cost(
+    target: ModelTarget, usage: Usage | None, proxy_cost: float | None
+) -> tuple[float | None, str | None]:
+    """``(cost, source)``: the configured prices when the model has any, else the proxy's cost."""
+    if has_prices(target):
+        cost = cost_of(target, usage)
+        return (cost, "config") if cost is not None else (None, None)
+    if proxy_cost is not None:
+        return proxy_cost, "proxy"
+    return None, None
+
+
+def _proxy_cost(raw: Any) -> float | None:
+    """LiteLLM's ``usage.cost`` (it puts the price of a streamed answer in the last chunk)."""
+    extra = getattr(raw, "model_extra", None) or {}
+    cost = extra.get("cost")
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)):
+        return None
+    return float(cost)
+
+
 def _usage(raw: Any) -> Usage | None:
     if raw is None:
         return None
@@ -156,9 +192,13 @@ def _reasoning_of(part: Any) -> str:
 class Accumulator:
     """Turns chunks into events and, at the end, a ``ChatResult`` (shared by both twins)."""
 
-    def __init__(self, target: ModelTarget, prepared: PreparedRequest) -> None:
+    def __init__(
+        self, target: ModelTarget, prepared: PreparedRequest, proxy: ProxyInfo | None = None
+    ) -> None:
         self.target = target
         self.prepared = prepared
+        self.proxy = proxy
+        self.proxy_cost = proxy.cost if proxy is not None else None
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.finish_reason: str | None = None
@@ -170,6 +210,9 @@ class Accumulator:
         events: list[StreamEvent] = []
         if chunk.usage is not None:
             self.usage = _usage(chunk.usage)
+            said = _proxy_cost(chunk.usage)
+            if said is not None:
+                self.proxy_cost = said
         for choice in chunk.choices:
             delta = choice.delta
             thought = _reasoning_of(delta)
@@ -231,16 +274,22 @@ class Accumulator:
             from .tools import parse_structured
 
             parsed = parse_structured(text, response_format, str(self.target.ref))
+        cost, source = choose_cost(self.target, self.usage, self.proxy_cost)
+        proxy = self.proxy
+        if proxy is not None and proxy.cost is None and self.proxy_cost is not None:
+            proxy = replace(proxy, cost=self.proxy_cost)  # a stream's cost, from its last chunk
         return ChatResult(
             ref=str(self.target.ref),
             text=text,
             reasoning="".join(self.reasoning),
             finish_reason=self.finish_reason,
             usage=self.usage,
-            cost=cost_of(self.target, self.usage),
+            cost=cost,
             notes=self.prepared.notes,
             tool_calls=tool_calls,
             parsed=parsed,
+            proxy=proxy,
+            cost_source=source,
         )
 
     def complete(self, completion: ChatCompletion) -> ChatResult:
@@ -256,4 +305,14 @@ class Accumulator:
         return self.result()
 
 
-__all__ = ["ABORTED", "Accumulator", "ChatResult", "StreamEvent", "ToolCall", "Usage", "cost_of"]
+__all__ = [
+    "ABORTED",
+    "Accumulator",
+    "ChatResult",
+    "StreamEvent",
+    "ToolCall",
+    "Usage",
+    "choose_cost",
+    "cost_of",
+    "has_prices",
+]

@@ -89,8 +89,25 @@ KEPT_RESPONSE_HEADERS = frozenset(
         "x-litellm-response-cost",
         "x-litellm-attempted-retries",
         "x-litellm-attempted-fallbacks",
+        # issue 14: the proxy's account of an answer (ProxyInfo); stable across runs.
+        "x-litellm-model-id",
+        "x-litellm-response-cost-input",
+        "x-litellm-response-cost-output",
+        "x-litellm-response-cost-cache-read",
+        "x-litellm-response-cost-cache-creation",
+        "x-litellm-response-cost-reasoning",
     }
 )
+# Headers whose value changes on every run but whose presence the adapter reads (ProxyInfo):
+# kept with a fixed value, so a cassette shows them and a re-recording shows no churn. The key's
+# spend and budget are kept as sent (no database: the spend is this call's cost, the budget None).
+NORMALISED_RESPONSE_HEADERS = {
+    "x-litellm-call-id": "00000000-0000-4000-8000-000000000014",
+    "x-litellm-response-duration-ms": "12.5",
+    "x-litellm-overhead-duration-ms": "1.5",
+    "x-litellm-key-spend": None,  # None: keep the value as sent
+    "x-litellm-key-max-budget": None,
+}
 NORMALISED_CREATED = 1_700_000_000
 _CHATCMPL = re.compile(r"^chatcmpl-")
 
@@ -161,12 +178,16 @@ def scrub_request(request: Any) -> Any:
 
 
 def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """Drop every response header not allow-listed (keys, cookies, call ids, timings)."""
-    response["headers"] = {
-        name: values
-        for name, values in response.get("headers", {}).items()
-        if _keep_header(name, KEPT_RESPONSE_HEADERS)
-    }
+    """Drop every response header not allow-listed (keys, cookies); fix run-varying values."""
+    headers = {}
+    for name, values in response.get("headers", {}).items():
+        lower = name.lower()
+        if lower in NORMALISED_RESPONSE_HEADERS:
+            fixed = NORMALISED_RESPONSE_HEADERS[lower]
+            headers[name] = values if fixed is None else [fixed]
+        elif _keep_header(name, KEPT_RESPONSE_HEADERS):
+            headers[name] = values
+    response["headers"] = headers
     return response
 
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("models", "models"),
     "onboard": ("onboard", "onboard"),
     "plugins": ("plugins", "plugins"),
+    "status": ("status", "status"),
 }
 
 # The first sentence of each command's help, so ``--help`` can list the commands without
@@ -42,6 +43,7 @@ SUMMARIES: dict[str, str] = {
     "default.",
     "plugins": "List the providers in the clawdbot.providers entry-point group, then broken "
     "plugins.",
+    "status": "Show the proxy's health and the configured key's spend, budget, expiry and models.",
 }
 
 

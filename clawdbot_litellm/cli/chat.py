@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
-from ..errors import ClawdbotLiteLLMError, UnsupportedInputError
+from ..errors import UnsupportedInputError
 from ..request import SAMPLING_OPTIONS, THINKING_LEVELS, ReasoningEffort, RequestWarning
 from ..request import sampling_options as checked_options
 from .output import echo_json, warnings_as_lines
@@ -62,6 +62,8 @@ def result_json(result: ChatResult) -> dict[str, Any]:
             for call in result.tool_calls
         ],
         "parsed": _plain(result.parsed),
+        "cost_source": result.cost_source,
+        "proxy": None if result.proxy is None else result.proxy.as_dict(),
     }
 
 
@@ -97,7 +99,11 @@ def tool_line(call: Any) -> str:
 
 
 def usage_line(result: ChatResult, config: ResolvedConfig) -> str:
-    """``litellm/gpt-4: 12 prompt + 30 completion tokens, cost $0.000420`` (stderr)."""
+    """``litellm/gpt-4: 12 prompt + 30 completion tokens, cost $0.000420 (proxy)`` (stderr).
+
+    The cost names its source: ``(config)`` for the model's configured prices, ``(proxy)`` for
+    what the LiteLLM proxy charged. ``config`` is kept for callers; the result says it all.
+    """
     if result.usage is None:
         return f"{result.ref}: the proxy reported no usage"
     usage = result.usage
@@ -106,14 +112,9 @@ def usage_line(result: ChatResult, config: ResolvedConfig) -> str:
         f"{result.ref}: {usage.prompt_tokens} prompt{cached} + {usage.completion_tokens} "
         "completion tokens"
     )
-    try:
-        price = config.resolve(result.ref).model.cost
-        priced = any((price.input, price.output, price.cache_read, price.cache_write))
-    except ClawdbotLiteLLMError:
-        priced = True
-    if priced and result.cost is not None:
-        return f"{line}, cost ${result.cost:.6f}"
-    return f"{line}, cost unknown (no prices in the model's cost settings)"
+    if result.cost is not None:
+        return f"{line}, cost ${result.cost:.6f} ({result.cost_source})"
+    return f"{line}, cost unknown (no prices in the model's cost settings, none from the proxy)"
 
 
 def report(result: ChatResult, config: ResolvedConfig) -> None:
@@ -142,6 +143,8 @@ def send(
     show_reasoning: bool = False,
     tools: Sequence[Mapping[str, Any]] = (),
     response_format: Mapping[str, Any] | None = None,
+    user: str | None = None,
+    tags: Sequence[str] = (),
 ) -> ChatResult:
     """Send one prompt; with ``echo`` the answer goes to stdout as it arrives (flushed) and the
     reasoning, if shown, dimmed to stderr; tool calls are ``tool call:`` lines on stderr. With a
@@ -156,6 +159,8 @@ def send(
         "tools": tools,
         "response_format": response_format,
         "extra": extra,
+        "user": user,
+        "tags": tuple(tags),
     }
     structured = response_format is not None
     if not stream:
@@ -249,6 +254,10 @@ def _structured(result: ChatResult) -> str:
     help="A JSON list of OpenAI tool definitions; tool calls print on stderr as "
     "'tool call: name({...})'.",
 )
+@click.option("--user", metavar="ID", help="End user for the proxy's spend tracking.")
+@click.option(
+    "--tag", "tags", multiple=True, metavar="TAG", help="Spend tag for the proxy (repeatable)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (shape below).")
 @click.option(
     "--save",
@@ -276,6 +285,8 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     show_reasoning: bool,
     schema: str | None,
     tools_file: str | None,
+    user: str | None,
+    tags: tuple[str, ...],
     as_json: bool,
     save: str | None,
     load: str | None,
@@ -283,8 +294,10 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
     """Send PROMPT (or stdin, with - or when piped) and stream the answer to stdout; with no
     PROMPT on a terminal, hold a conversation (type /help in it).
 
-    Usage and cost go to stderr, with any warning (a model that is not a reasoning model, a
-    max token limit lowered to the model's maxTokens, a truncated answer). Reasoning text is
+    Usage and cost go to stderr (the cost says where it came from: "config" for the model's
+    configured prices, "proxy" for what the LiteLLM proxy charged), with any warning (a model
+    that is not a reasoning model, a max token limit lowered to the model's maxTokens, a
+    truncated answer). Reasoning text is
     hidden unless --show-reasoning. Fallbacks (agents.defaults.model.fallbacks) are tried when
     the model fails before answering.
 
@@ -306,6 +319,13 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
      "parsed": object|null (the validated --schema answer)}
 
     With --schema, an answer that is not JSON or does not match the schema is an error (exit 1).
+     "cost": float|null, "cost_source": "config"|"proxy"|null,
+     "proxy": null | {"call_id", "cost", "cost_breakdown": {"input", "output",
+               "cache_read", "cache_creation", "reasoning"}|null, "model_id",
+               "model_group", "attempted_retries", "attempted_fallbacks", "duration_ms",
+               "overhead_ms", "key_spend", "key_max_budget"}}
+
+    --user and --tag go to LiteLLM's spend tracking (the request's user and metadata.tags).
     """
     from ..client import Client
 
@@ -353,6 +373,8 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
             show_reasoning=show_reasoning,
             tools=tools,
             response_format=response_format,
+            user=user,
+            tags=tags,
         )
     if as_json:
         echo_json(result_json(result))

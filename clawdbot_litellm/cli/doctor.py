@@ -61,15 +61,24 @@ def print_checks(checks: Sequence[Check]) -> bool:
     show_default=True,
     help="Seconds to wait for the proxy.",
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also ask the proxy's /health, which calls every upstream model (costs requests).",
+)
 @click.pass_context
-def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
+def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> None:
     """Check the config and the LiteLLM proxy, saying what to do about each failure.
 
     Checks, in order: config file, config syntax, env references (each ${VAR} by name, never
     its value), config schema, base URL (a /v1 suffix warns), proxy reachable, API key, then
     per configured litellm model: "model <ref>" (served by the proxy) and "context window
     <ref>" (agrees with the proxy). A check an earlier failure makes meaningless is skipped.
-    Exits 1 when any check fails.
+    Between them: "proxy health" (/health/liveliness and /health/readiness: tells a proxy
+    that is down, one whose key is rejected and one whose database is down apart), "key
+    budget" (warn at 80%, fail over budget or blocked) and "key expiry" from /key/info
+    (skipped when the proxy has no database); a model the key may not call fails. --deep adds
+    "upstreams (/health)". Exits 1 when any check fails; a "warn" passes.
 
     \b
     JSON shape (--json), stable:
@@ -78,8 +87,14 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
                  "detail", "fix"}]}
     """
     explicit = (ctx.obj or {}).get("config")
+    if deep:
+        click.echo(
+            "--deep: the proxy's /health sends a request to every upstream model; those "
+            "requests are billed by the upstreams.",
+            err=True,
+        )
     if as_json:
-        checks = run_checks(explicit, timeout=timeout)
+        checks = run_checks(explicit, timeout=timeout, deep=deep)
         echo_json(
             {
                 "ok": not failed(checks),
@@ -90,7 +105,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float) -> None:
         passed = not failed(checks)
     else:
         with spinner("Checking the config and the proxy"):
-            checks = run_checks(explicit, timeout=timeout)
+            checks = run_checks(explicit, timeout=timeout, deep=deep)
         passed = print_checks(checks)
     if not passed:
         sys.exit(1)  # not ctx.exit: run_main's non-standalone click would return the code

@@ -120,6 +120,7 @@ def _builtin_rows(
                 "role": roles.get(ref),
                 "served": None,
                 "sentBy": SENT_BY_CLAWDBOT,
+                "cost": None,
             }
         )
     return rows
@@ -153,6 +154,12 @@ def configured_rows(resolved: ResolvedConfig) -> list[dict[str, Any]]:
                     "sentBy": SENT_BY_US
                     if (model.api or provider.api) == SEND_API
                     else SENT_BY_CLAWDBOT,
+                    "cost": {
+                        "input": model.cost.input,
+                        "output": model.cost.output,
+                        "cacheRead": model.cost.cache_read,
+                        "cacheWrite": model.cost.cache_write,
+                    },
                 }
             )
     return rows + _builtin_rows(resolved, aliases, roles)
@@ -184,6 +191,7 @@ def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> lis
                 "maxTokens": m.max_tokens,
                 "reasoning": m.reasoning,
                 "vision": m.vision,
+                "prices": None if m.prices is None else dict(m.prices),
                 "configured": m.id in configured,
             }
             for m in served
@@ -239,6 +247,7 @@ def _print_list(
         if section["error"]:
             click.echo(f"{section['provider']}: could not list models: {section['error']}")
             continue
+        _print_prices(section, rows)
         extra = [m for m in section["models"] if not m["configured"]]
         if not extra:
             click.echo(f"{section['provider']}: every model the proxy serves is configured.")
@@ -258,6 +267,30 @@ def _print_list(
             click.echo(f"  {section['provider']}/{model['id']}" + (f"  ({text})" if text else ""))
 
 
+def _price_text(prices: dict[str, Any] | None) -> str:
+    if not prices or not any(prices.values()):
+        return "-"
+    return " / ".join(f"{prices.get(key, 0):g}" for key in ("input", "output", "cacheRead"))
+
+
+def _print_prices(section: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Proxy prices beside the configured ``cost``, per million tokens."""
+    served = {m["id"]: m for m in section["models"]}
+    table = [["MODEL", "PROXY PRICE", "CONFIGURED COST"]]
+    for row in rows:
+        found = served.get(row["id"]) if row["provider"] == section["provider"] else None
+        if found is not None:
+            table.append([row["ref"], _price_text(found["prices"]), _price_text(row["cost"])])
+    if len(table) == 1:
+        return
+    click.echo(
+        f"{section['provider']}: prices per million tokens (input / output / cache read); "
+        "`models sync` copies the proxy's into cost:"
+    )
+    for line in _table(table):
+        click.echo(f"  {line}")
+
+
 @click.group("models")
 def models() -> None:
     """List the configured models, sync them with the proxy, and pick the default."""
@@ -270,6 +303,9 @@ def models() -> None:
 def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
     """Show the configured models; with --remote, side by side with the proxy's.
 
+    --remote also shows the proxy's prices (from /model/info, per million tokens: input,
+    output, cache read) beside each configured model's cost.
+
     \b
     JSON shape (--json), stable:
     {
@@ -280,15 +316,17 @@ def list_models(ctx: click.Context, as_json: bool, remote: bool) -> None:
                   "contextWindow", "maxTokens", "reasoning", "input": ["text", "image"],
                   "role": "primary"|"fallback"|null,
                   "served": true|false|null (null without --remote or when unknown),
+                  "cost": {"input", "output", "cacheRead", "cacheWrite"} (per million),
                   "sentBy": "clawdbot-litellm" | "clawdbot"}],
                   (refs to providers Clawdbot serves itself, such as anthropic/..., are
                   listed with sentBy "clawdbot" and null name/contextWindow/maxTokens/
-                  reasoning; so are providers whose api is not openai-completions)
+                  reasoning/cost; so are providers whose api is not openai-completions)
       "remote": null without --remote, else one entry per LiteLLM provider
                 (named litellm, litellm-* or litellm_*):
                 [{"provider", "baseUrl", "error": str|null,
                   "models": [{"id", "contextWindow", "maxTokens", "reasoning", "vision",
-                              "configured": bool}]}]
+                              "prices": {"input", "output", "cacheRead", "cacheWrite"}|null
+                              (the proxy's, per million tokens), "configured": bool}]}]
     }
     """
     resolved = _load(ctx, secrets=remote)
@@ -326,10 +364,12 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
     """Update model definitions from the proxy's /model/info.
 
     contextWindow from max_input_tokens, maxTokens from max_output_tokens (or max_tokens),
-    reasoning from supports_reasoning, the image input from supports_vision. Prints the changes
-    (~ changed, + added, - skipped, ! configured but not served); keeps ${VAR} references as
-    written. A model whose context window the proxy reports below Clawdbot's minimum (16000) is
-    skipped with a note. --dry-run prints exactly what the real run would write.
+    reasoning from supports_reasoning, the image input from supports_vision, and cost
+    (input, output, cacheRead, cacheWrite per million tokens) from the proxy's per-token
+    prices, converted exactly. Prints the changes (~ changed, + added, - skipped, ! configured
+    but not served); keeps ${VAR} references as written. A model whose context window the proxy
+    reports below Clawdbot's minimum (16000) is skipped with a note. --dry-run prints exactly
+    what the real run would write.
     """
     resolved = _load(ctx)
     provider = resolved.providers.get(provider_name.strip().lower())

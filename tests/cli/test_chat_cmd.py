@@ -87,7 +87,9 @@ def sent_bodies(cassette: Any) -> list[dict[str, Any]]:
     return bodies
 
 
-USAGE = re.compile(r"^litellm/gpt-4: (\d+) prompt \+ (\d+) completion tokens, cost \$(\d+\.\d{6})$")
+USAGE = re.compile(
+    r"^litellm/gpt-4: (\d+) prompt \+ (\d+) completion tokens, cost \$(\d+\.\d{6}) \(config\)$"
+)
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -126,10 +128,21 @@ def test_json_prints_one_stable_object(proxy_config: Path, stream: bool) -> None
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert list(data) == [
-        *("ref", "text", "reasoning", "finish_reason", "usage", "cost", "tool_calls", "parsed")
+        "ref",
+        "text",
+        "reasoning",
+        "finish_reason",
+        "usage",
+        "cost",
+        "tool_calls",
+        "parsed",
+        "cost_source",
+        "proxy",
     ]
     assert data["tool_calls"] == []
     assert data["parsed"] is None
+    assert data["cost_source"] == "config"
+    assert data["proxy"]["model_group"] == "gpt-4"
     assert data["ref"] == "litellm/gpt-4"
     assert data["text"] == GPT4_ANSWER
     assert data["reasoning"] == ""
@@ -159,7 +172,10 @@ def test_model_by_alias_with_a_system_prompt(proxy_config: Path, cassette: Any) 
     assert result.exit_code == 0, result.output
     assert result.stdout == "Hello from the claude-3-opus mock.\n"
     assert result.stderr.startswith("litellm/claude-3-opus: ")
-    assert "cost unknown (no prices in the model's cost settings)" in result.stderr
+    assert (
+        "cost unknown (no prices in the model's cost settings, none from the proxy)"
+        in result.stderr
+    )
     for body in sent_bodies(cassette):
         assert body["model"] == "claude-3-opus"
         assert body["messages"][0] == {"role": "system", "content": "Be brief."}
@@ -390,7 +406,7 @@ def test_a_truncated_answer_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert out == ""
     assert err.splitlines() == [
         "litellm/o3-mini: 5 prompt + 7 completion tokens, cost unknown (no prices in the "
-        "model's cost settings)",
+        "model's cost settings, none from the proxy)",
         "Warning: the answer was cut off at the output limit (finish_reason: length); raise "
         "--max-tokens or the model's maxTokens (litellm/o3-mini)",
     ]
@@ -402,9 +418,14 @@ def test_no_usage_is_said_plainly(tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     report(ChatResult("litellm/gpt-4", "hi", "", "stop", None, None), config)
     assert capsys.readouterr().err == "litellm/gpt-4: the proxy reported no usage\n"
-    report(ChatResult("litellm/gpt-4", "hi", "", "stop", Usage(10, 2, 4), 0.00042), config)
+    report(
+        ChatResult(
+            "litellm/gpt-4", "hi", "", "stop", Usage(10, 2, 4), 0.00042, cost_source="proxy"
+        ),
+        config,
+    )
     assert capsys.readouterr().err == (
-        "litellm/gpt-4: 10 prompt (4 cached) + 2 completion tokens, cost $0.000420\n"
+        "litellm/gpt-4: 10 prompt (4 cached) + 2 completion tokens, cost $0.000420 (proxy)\n"
     )
 
 

@@ -47,10 +47,14 @@ def test_every_check_passes_against_a_healthy_proxy(
         "ok    base URL",
         "ok    proxy reachable",
         "ok    API key",
+        "ok    proxy health",
+        "skip  key budget",
+        "skip  key expiry",
         "ok    model litellm/gpt-4",
         "ok    context window litellm/gpt-4",
     ]
-    assert lines[-1] == "All 9 checks passed."
+    assert lines[-1] == "All 10 checks passed (2 skipped)."
+    assert "skip  key budget: this proxy keeps no key budgets" in result.stdout
     assert lines[0] == f"ok    config file: {config} (the path given)"
     assert result.stderr == "Checking the config and the proxy...\n"
     assert proxy_endpoint.api_key not in result.output
@@ -138,7 +142,9 @@ def test_json_of_a_healthy_setup_exits_0(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True
-    assert {c["status"] for c in data["checks"]} == {"ok"}
+    assert {
+        c["status"] for c in data["checks"] if c["name"] not in ("key budget", "key expiry")
+    } == {"ok"}
     assert proxy_endpoint.api_key not in result.stdout
 
 
@@ -194,4 +200,4 @@ def test_doctor_against_the_live_proxy(
     assert "ok    proxy reachable" in result.stdout
     assert "FAIL  model litellm/missing-model: configured but not served" in result.stdout
     assert "skip  context window litellm/missing-model" in result.stdout
-    assert result.stdout.splitlines()[-1] == "1 check failed (1 skipped); fix the first one first."
+    assert result.stdout.splitlines()[-1] == "1 check failed (3 skipped); fix the first one first."

@@ -106,6 +106,7 @@ def test_list_json_has_the_documented_shape(tmp_path: Path) -> None:
         "role": "primary",
         "served": None,
         "sentBy": "clawdbot-litellm",
+        "cost": {"input": 0.0, "output": 0.0, "cacheRead": 0.0, "cacheWrite": 0.0},
     }
     assert [m["ref"] for m in data["models"]] == ["litellm/gpt-4", "litellm/gpt-4o", "local/llama"]
 
@@ -401,10 +402,13 @@ def test_list_remote_side_by_side(proxy_config: Path, proxy_endpoint: ProxyEndpo
         "maxTokens": 4096,
         "reasoning": False,
         "vision": False,
+        "prices": None,
         "configured": False,
     }
     assert remote["gpt-4o"]["vision"] is True
     assert remote["gpt-4"]["configured"] is True
+    # LiteLLM's own price for gpt-4 ($0.00003 / $0.00006 a token), per million, exactly.
+    assert remote["gpt-4"]["prices"] == {"input": 30, "output": 60}
     assert proxy_endpoint.api_key not in result.output
 
 

@@ -13,12 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cli_support import run
+from proxy.server import DEFAULT_CONFIG
 from vcr_support import ProxyEndpoint
 
 from clawdbot_litellm.config.resolve import load_config
 
 KEY = "sk-typed-secret-abcdef123456"
+
+# How many models the test proxy serves (others append models to its config).
+SERVED = len(yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["model_list"])
 
 
 @pytest.fixture
@@ -385,7 +390,7 @@ def test_interactive_picks_a_discovered_model_by_number(
 ) -> None:
     result = run(["--config", str(config), "onboard"], input="y\n\n3\n")
     assert result.exit_code == 0, result.output
-    assert "The proxy serves 11 model(s)." in result.stderr
+    assert f"The proxy serves {SERVED} model(s)." in result.stderr
     assert "   1) gpt-4               context 128000, max output 8192" in result.stdout
     assert "   3) o3-mini             context 200000, max output 100000, reasoning" in result.stdout
     assert "   4) gpt-4o              context 128000, max output 16384, images" in result.stdout
@@ -411,7 +416,7 @@ def test_interactive_accepts_a_typed_name_the_proxy_does_not_list(
 ) -> None:
     result = run(["--config", str(config), "onboard"], input="y\n\n0\nmy-model\n64000\n2048\n")
     assert result.exit_code == 0, result.output
-    assert "choose a number from 1 to 11, or type a name" in result.output
+    assert f"choose a number from 1 to {SERVED}, or type a name" in result.output
     assert "the proxy does not list 'my-model'" in result.stderr
     model = written(config)["models"]["providers"]["litellm"]["models"][0]
     assert (model["id"], model["contextWindow"], model["maxTokens"]) == ("my-model", 64000, 2048)
