@@ -18,7 +18,8 @@ Fixtures for test modules:
   ``api_key``, ``pid``, ``stop()``). Skips with a how-to when ``CLAWDBOT_LITELLM_PROXY`` is unset,
   fails instead when ``CLAWDBOT_LITELLM_REQUIRE_PROXY=1`` (CI) or when recording.
 - ``readme_proxy_endpoint`` / ``readme_litellm_proxy`` (session): the same for the README's
-  proxy (``tests/proxy/litellm_config_readme.yaml``: gpt-4 too small for Clawdbot, claude-3-opus).
+  proxy (``tests/proxy/litellm_config_readme.yaml``: gpt-4 too small for Clawdbot, claude-3-opus,
+  and the mock tool and structured-output models of the README's tools section).
 - ``network_guard`` (autouse): any TCP connect fails the test, except loopback connects from
   ``live`` tests, from cassette tests in live/record mode, and from tests that request
   ``loopback_allowed`` (e.g. to prove a closed port is reported as unreachable).

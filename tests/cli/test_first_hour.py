@@ -3,7 +3,8 @@ explained rather than a dead end, one truth about ``/v1``, ``models default``, `
 the exact text of each message a new user meets.
 
 Network runs on cassettes recorded from the README's proxy (``readme_proxy_endpoint``:
-``gpt-4`` at LiteLLM's real 8192 tokens, ``claude-3-opus`` at 200000); ``--live`` sends them to it.
+``gpt-4`` at LiteLLM's real 8192 tokens, ``claude-3-opus`` at 200000, and ``gpt-4o`` and
+``weather-agent`` at 128000); ``--live`` sends them to it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from clawdbot_litellm.config.resolve import load_config
 
 TOO_SMALL = (
     "gpt-4 cannot be used: the proxy reports 8192 tokens: too small for Clawdbot (at least "
-    "16000); choose another model (claude-3-opus), or pass --context-window N if the proxy's "
-    "figure is wrong"
+    "16000); choose another model (claude-3-opus, gpt-4o, weather-agent), or pass "
+    "--context-window N if the proxy's figure is wrong"
 )
 
 
@@ -143,13 +144,18 @@ def test_sync_skips_a_too_small_model_and_the_dry_run_is_the_real_run(
     assert dry.stdout.splitlines() == [
         f"Dry run: nothing written; a real run would write {config}:",
         "  ~ litellm/claude-3-opus: contextWindow 100000 -> 200000",
+        *(
+            f'  + litellm/{name}: reasoning false, input ["text", "image"], contextWindow 128000, '
+            'maxTokens 16384, cost {"input": 2.5, "output": 10, "cacheRead": 1.25}'
+            for name in ("gpt-4o", "weather-agent")
+        ),
         "  - litellm/gpt-4: skipped, 8192 tokens: too small for Clawdbot (at least 16000)",
     ]
     real = run(["--config", str(config), "models", "sync", "--add-all"])
     assert real.exit_code == 0, real.output
     assert real.stdout.splitlines() == [f"Wrote {config}:", *dry.stdout.splitlines()[1:]]
     ids = [m["id"] for m in written(config)["models"]["providers"]["litellm"]["models"]]
-    assert ids == ["claude-3-opus"]
+    assert ids == ["claude-3-opus", "gpt-4o", "weather-agent"]
     load_config(config)  # the file written is valid
 
 
@@ -164,6 +170,7 @@ def test_sync_without_add_all_notes_a_configured_too_small_model_and_keeps_it(
         "litellm: already in sync with the proxy; nothing written.",
         "  - litellm/gpt-4: skipped, 8192 tokens: too small for Clawdbot (at least 16000); its "
         "definition is kept as written",
+        "  served but not configured (add them with --add-all): gpt-4o, weather-agent",
     ]
     assert written(config)["models"]["providers"]["litellm"]["models"][0] == gpt4
 

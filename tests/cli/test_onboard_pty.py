@@ -183,8 +183,9 @@ def test_wizard_in_a_terminal_against_the_real_proxy(tmp_path: Path, litellm_pro
 def test_wizard_in_a_terminal_with_a_model_too_small_for_clawdbot(
     tmp_path: Path, readme_litellm_proxy: Any
 ) -> None:
-    """The README's proxy: gpt-4 at LiteLLM's real 8192 tokens (below Clawdbot's 16000) and
-    claude-3-opus. The small one is marked, never the default, refused with the way on."""
+    """The README's proxy: gpt-4 at LiteLLM's real 8192 tokens (below Clawdbot's 16000),
+    claude-3-opus and the two mock models of the README's tools section. The small one is marked,
+    never the default, refused with the way on."""
     env = environment(
         tmp_path,
         LITELLM_API_KEY=readme_litellm_proxy.api_key,
@@ -198,12 +199,13 @@ def test_wizard_in_a_terminal_with_a_model_too_small_for_clawdbot(
         term.send("")
         term.expect("1) gpt-4          8192 tokens: too small for Clawdbot (at least 16000)")
         term.expect("2) claude-3-opus  context 200000, max output 4096")
+        term.expect("4) weather-agent  context 128000, max output 16384, images")
         term.expect("Model (number or name) [claude-3-opus]: ")
         term.send("gpt-4")
         term.expect(
             "Error: gpt-4 cannot be used: the proxy reports 8192 tokens: too small for Clawdbot "
-            "(at least 16000); choose another model (claude-3-opus), or pass --context-window N "
-            "if the proxy's figure is wrong"
+            "(at least 16000); choose another model (claude-3-opus, gpt-4o, weather-agent), or "
+            "pass --context-window N if the proxy's figure is wrong"
         )
         term.expect("Model (number or name) [claude-3-opus]: ")
         term.send("")
