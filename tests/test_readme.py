@@ -1,7 +1,8 @@
 """Every code block of README.md, executed in README order against a real LiteLLM proxy.
 
 The proxy is ``tests/proxy/litellm_config_readme.yaml``: the README's own model names, as an
-ordinary proxy serves them (``gpt-4`` with LiteLLM's real 8192-token window, ``claude-3-opus``).
+ordinary proxy serves them (``gpt-4`` with LiteLLM's real 8192-token window, ``claude-3-opus``,
+and the tools section's mock models ``weather-agent`` and ``gpt-4o``).
 Offline (``pytest``) the blocks run in-process and their requests replay from
 ``cassettes/readme/``; ``pytest --live`` runs the shell blocks through the installed
 ``clawdbot-litellm`` in bash against the real proxy; ``pytest --record-cassettes
@@ -9,8 +10,9 @@ tests/test_readme.py`` re-records (in-process, as offline).
 
 RULES FOR README BLOCKS (anyone adding a README section must follow them):
 
-1. Blocks run in README order, in one fresh HOME (``~/.clawdbot/clawdbot.json`` starts absent);
-   each block may rely on every block above it, and on nothing else.
+1. Blocks run in README order, in one fresh HOME (``~/.clawdbot/clawdbot.json`` starts absent),
+   which is also the working directory (files a block writes land there); each block may rely
+   on every block above it, and on nothing else.
 2. ```` ```bash ```` blocks: one command per line (a trailing ``\\`` continues it, ``#`` starts a
    comment). Only ``export NAME=VALUE`` and ``clawdbot-litellm ...`` commands; no pipes, ``&&``,
    ``$VAR`` expansion or other programs (the offline runner is not a shell). Every command must
@@ -18,10 +20,13 @@ RULES FOR README BLOCKS (anyone adding a README section must follow them):
 3. Placeholders: ``http://localhost:4000`` stands for the proxy's URL and ``sk-...`` for its key;
    the test puts the real ones in every block before running it.
 4. ```` ```python ```` blocks run as written (a fresh namespace each, in-process) and must not
-   raise. ```` ```json5 ```` blocks are Clawdbot configs: each must load and validate.
+   raise; a comment after a ``print(...)`` is what it prints (the test checks the output has
+   it). ```` ```json5 ```` blocks are Clawdbot configs: each must load and validate.
 5. A block that cannot run in a test (``pip install``, running pytest) is preceded, on the line
    right above its fence, by ``<!-- readme-test: skip (why) -->`` and listed in ``SKIPPED``
-   below. Any other language, or a skip marker not listed here, fails the test.
+   below. Any other language, or a skip marker not listed here, fails the test. A ```` ```yaml ````
+   block is a LiteLLM proxy config for the reader's own proxy: skipped, and each of its
+   ``model_list`` entries must be, as written, one of litellm_config_readme.yaml's.
 6. A block that sends a request changes the cassette: re-record with
    ``CLAWDBOT_LITELLM_PROXY=... pytest --record-cassettes tests/test_readme.py`` and commit
    ``cassettes/readme/``. A model a block names must be served by litellm_config_readme.yaml.
@@ -40,12 +45,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from cli.cli_support import run
 from vcr_support import REPO_ROOT, Mode, ProxyEndpoint
 
 from clawdbot_litellm import load_config
 
 README = REPO_ROOT / "README.md"
+README_PROXY_CONFIG = REPO_ROOT / "tests" / "proxy" / "litellm_config_readme.yaml"
 CASSETTE_DIR = "readme"
 COMMAND = "clawdbot-litellm"
 URL_PLACEHOLDER = "http://localhost:4000"
@@ -58,6 +65,7 @@ SKIPPED = {
     "pip install -e '.[proxy]' && clawdbot-litellm demo   # see it work: a real LiteLLM proxy "
     "with mock models, your config untouched",
     "pip install -e '.[dev]'",
+    "model_list:",  # the Tools section's mock models, checked against the README proxy's config
 }
 
 
@@ -111,6 +119,16 @@ def shell_commands(text: str) -> list[list[str]]:
         if words:
             commands.append(words)
     return commands
+
+
+def printed_comments(block: Block) -> list[str]:
+    """What a Python block says it prints: the comment after a ``print(...)`` line."""
+    if block.language != "python":
+        return []
+    return [
+        match.group(1).strip()
+        for match in re.finditer(r"^\s*print\(.*\)\s+#\s*(.+)$", block.text, re.MULTILINE)
+    ]
 
 
 # --- running the blocks --------------------------------------------------------------------------
@@ -192,6 +210,7 @@ class Reader:
             capture_output=True,
             text=True,
             env=environ,
+            cwd=self.home,
             timeout=120,
             check=False,
         )
@@ -230,6 +249,7 @@ def reader(
 ) -> Reader:
     home = tmp_path / "home"
     home.mkdir()
+    monkeypatch.chdir(home)  # rule 1: files a block writes (conv.json, talk.json) land in HOME
     return Reader(
         home, readme_proxy_endpoint, monkeypatch, cassette_mode is Mode.LIVE, {"HOME": str(home)}
     )
@@ -245,6 +265,8 @@ def test_readme_blocks_run_in_order(reader: Reader) -> None:
         ran.append(block.language)
         if block.language == "python" and "stream(" in block.text:
             assert "claude-3-opus mock" in output, f"{block} printed {output!r}"
+        for expected in printed_comments(block):
+            assert expected in output, f"{block}: {expected!r} not printed; it printed {output!r}"
     assert ran.count("bash") >= 3
     assert ran.count("python") >= 3
     assert "json5" in ran
@@ -270,3 +292,18 @@ def test_readme_shell_blocks_use_only_the_command_and_exports() -> None:
         if block.skip is None and block.language in ("bash", "sh", "shell"):
             for words in shell_commands(block.text):
                 assert words[0] in ("export", COMMAND), f"{block}: {shlex.join(words)!r}"
+
+
+def test_readme_proxy_configs_are_the_tested_ones() -> None:
+    """A LiteLLM config the README shows (skipped: it is for the reader's proxy) holds only
+    model entries the README's test proxy serves as written, so the examples using them were run."""
+    served = yaml.safe_load(README_PROXY_CONFIG.read_text(encoding="utf-8"))["model_list"]
+    shown = [b for b in readme_blocks(README.read_text(encoding="utf-8")) if b.language == "yaml"]
+    assert shown, "README.md shows no LiteLLM config (the Tools section's mock models)"
+    for block in shown:
+        assert block.skip is not None, f"{block}: a yaml block is shown, never run (rule 5)"
+        entries = yaml.safe_load(block.text)["model_list"]
+        assert entries, f"{block}: no model_list entries"
+        for entry in entries:
+            name = entry["model_name"]
+            assert entry in served, f"{block}: {name!r} differs from {README_PROXY_CONFIG.name}'s"
