@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import openai
 
-from .config.secrets import mask_secret
+from .config.secrets import display_url, mask_secret, mask_urls
 from .errors import (
     AllModelsFailedError,
     AuthenticationError,
@@ -50,9 +50,10 @@ def _body_message(error: openai.APIStatusError) -> str:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    """First line only (LiteLLM appends routing chatter), whitespace folded, key masked."""
+    """First line only (LiteLLM appends routing chatter), whitespace folded, key and URL
+    credentials masked."""
     lines = [line for line in text.splitlines() if line.strip()]
-    text = " ".join(lines[0].split()) if lines else ""
+    text = mask_urls(" ".join(lines[0].split())) if lines else ""
     if secret:
         text = text.replace(secret, mask_secret(secret))
     return text[:400]
@@ -81,7 +82,7 @@ def _is_context_overflow(status: int, message: str) -> bool:
 
 def _status_error(error: openai.APIStatusError, target: ModelTarget, label: str) -> MappedError:
     provider = target.provider
-    where = provider.api_base
+    where = display_url(provider.api_base)
     status = error.status_code
     message = _scrub(_body_message(error), provider.api_key)
     content_type = error.response.headers.get("content-type", "") if error.response else ""
@@ -119,7 +120,7 @@ def _status_error(error: openai.APIStatusError, target: ModelTarget, label: str)
 def map_error(error: Exception, target: ModelTarget) -> MappedError:
     """Turn an ``openai`` exception into ours, written for a person; the original is chained."""
     provider = target.provider
-    where = provider.api_base
+    where = display_url(provider.api_base)
     # Discovery probes a provider rather than a model: name the provider alone then.
     label = provider.name if target.ref.model == "*" else str(target.ref)
     mapped: MappedError
@@ -164,8 +165,8 @@ def stream_error(error: Exception, target: ModelTarget, received: int) -> Mapped
     ):
         cause = _scrub(str(error.__cause__ or error), target.provider.api_key)
         mapped = StreamInterruptedError(
-            f"{target.ref}: the connection to {target.provider.api_base} broke off mid-answer "
-            f"after {received} characters ({cause}); the proxy may have stopped "
+            f"{target.ref}: the connection to {display_url(target.provider.api_base)} broke off "
+            f"mid-answer after {received} characters ({cause}); the proxy may have stopped "
             "or restarted: retry the request"
         )
         mapped.__cause__ = error

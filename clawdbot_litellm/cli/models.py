@@ -23,6 +23,7 @@ from ..config.resolve import (
     resolve_document,
 )
 from ..config.schema import DEFAULT_PROVIDER, Provider
+from ..config.secrets import display_url
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, InvalidModelRefError
 from ..refs import parse_ref
@@ -52,7 +53,7 @@ def is_litellm(name: str) -> bool:
 def discover_for(provider: Provider) -> list[DiscoveredModel]:
     """The models ``provider``'s proxy serves (raises ``ProxyError`` subclasses)."""
     base_url = normalise_base_url(DEFAULT_PROVIDER, provider.base_url)[0]
-    with spinner(f"Asking {base_url} ({provider.name}) for its models"):
+    with spinner(f"Asking {display_url(base_url)} ({provider.name}) for its models"):
         return list(discover_models(base_url, provider.api_key))
 
 
@@ -117,7 +118,11 @@ def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> lis
     for name, provider in resolved.providers.items():
         if not is_litellm(name):
             continue
-        section: dict[str, Any] = {"provider": name, "baseUrl": provider.base_url, "error": None}
+        section: dict[str, Any] = {
+            "provider": name,
+            "baseUrl": display_url(provider.base_url),
+            "error": None,
+        }
         try:
             served = discover_for(provider)
         except ClawdbotLiteLLMError as error:

@@ -25,7 +25,7 @@ from ..config.resolve import (
     ConfigWarning,
 )
 from ..config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
-from ..config.secrets import mask_secret
+from ..config.secrets import display_url, mask_secret
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError
 from ..onboarding import (
@@ -115,7 +115,7 @@ def choose_base_url(flag: str | None, environ: Mapping[str, str], interactive: b
 def discover(base_url: str, api_key: str) -> list[DiscoveredModel]:
     """The proxy's models, or ``[]`` after one line saying why (discovery is a convenience)."""
     try:
-        with spinner(f"Asking {base_url} for its models"):
+        with spinner(f"Asking {display_url(base_url)} for its models"):
             models = discover_models(base_url, api_key)
     except ClawdbotLiteLLMError as error:
         click.echo(
@@ -209,7 +209,7 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
     after = plan(before, answers)
     provider = "models.providers.litellm"
     lines = [
-        f"{provider}.baseUrl = {answers.base_url}",
+        f"{provider}.baseUrl = {display_url(answers.base_url)}",
         f"{provider}.apiKey = {API_KEY_REFERENCE}",
         f'{provider}.api = "openai-completions"',
     ]

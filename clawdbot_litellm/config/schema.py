@@ -149,7 +149,7 @@ class ProviderConfig(_Owned):
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(
-                f"{value!r} is not an http(s) URL; write it like http://localhost:4000"
+                f"{display_url(value)!r} is not an http(s) URL; write it like http://localhost:4000"
             )
         return value
 

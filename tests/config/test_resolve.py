@@ -23,7 +23,7 @@ from clawdbot_litellm.config.resolve import (
     resolve_document,
 )
 from clawdbot_litellm.config.schema import ModelDefinition, Provider, ProviderConfig, Source
-from clawdbot_litellm.config.secrets import display_url, mask_secret
+from clawdbot_litellm.config.secrets import display_url, mask_secret, mask_secrets, mask_urls
 from clawdbot_litellm.errors import (
     ConfigValidationError,
     InvalidModelRefError,
@@ -396,6 +396,15 @@ def test_url_credentials_never_shown(tmp_path: Path) -> None:
     assert config.providers["litellm"].base_url == "http://user:hunter2-pass@h:4000"
     assert display_url("http://user:pw@h:1/x?q=1") == "http://***@h:1/x?q=1"
     assert display_url("http://h:1/x") == "http://h:1/x"
+    assert display_url("http://u:pw@[::1") == "http://***"  # not parseable: nothing shown
+    assert mask_urls("cannot reach http://u:pw@h:1/v1 (or https://x@y/)") == (
+        "cannot reach http://***@h:1/v1 (or https://***@y/)"
+    )
+    assert mask_urls("user@example.com wrote") == "user@example.com wrote"
+    assert mask_secrets({"baseUrl": "http://u:pw@h", "hook": "https://t@x/y"}) == {
+        "baseUrl": "http://***@h",
+        "hook": "https://***@x/y",
+    }
 
 
 def test_api_key_naming_a_set_variable_resolves_to_it() -> None:
