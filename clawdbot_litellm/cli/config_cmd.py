@@ -17,7 +17,7 @@ from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
 from ..config.resolve import ConfigWarning
 from ..config.secrets import is_secret_path, mask_secrets
-from .output import echo_json, warnings_as_lines
+from .output import STDIN, echo_json, read_stdin_value, warnings_as_lines
 
 
 def _config_option(ctx: click.Context) -> str | None:
@@ -86,11 +86,15 @@ def _report_edit(result: EditResult, done: str, same: str) -> None:
 def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) -> None:
     """Set PATH to VALUE, validated before writing.
 
-    VALUE is parsed as JSON5 (128000, true, ["a"], {alias: "GPT-4"}), else taken as a string.
-    Only PATH changes in the file: ${VAR} references and $include stay as written. The old
-    file is kept as <file>.bak (.bak.1 .. .bak.4 before it).
+    VALUE is parsed as JSON5 (128000, true, ["a"], {alias: "GPT-4"}), else taken as a string;
+    - reads it from stdin, so a key stays out of ps and shell history
+    (config set models.providers.litellm.apiKey - < key.txt). Only PATH changes in the file:
+    ${VAR} references and $include stay as written. The old file is kept as <file>.bak
+    (.bak.1 .. .bak.4 before it).
     """
     segments = parse_path(path)
+    if value == STDIN:
+        value = read_stdin_value(f"Value for {format_path(segments)}")
     secret = is_secret_path(segments)
     parsed = parse_value(value, strict_json=strict_json, secret=secret)
     with warnings_as_lines(ConfigWarning):

@@ -40,7 +40,7 @@ from ..onboarding import (
     onboard as write_onboarding,
 )
 from ..sync import configured_ids
-from .output import fail, warnings_as_lines
+from .output import STDIN, fail, read_stdin_value, stdin_is_terminal, warnings_as_lines
 from .spinner import spinner
 
 AUTH_CHOICE = "litellm-api-key"
@@ -251,7 +251,8 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
     "--litellm-api-key",
     "api_key",
     metavar="KEY",
-    help=f"Proxy key, written to the config's env block (default: ${ENV_API_KEY}, not written).",
+    help=f"Proxy key, written to the config's env block (default: ${ENV_API_KEY}, not written); "
+    "- reads it from stdin, so it stays out of ps and shell history.",
 )
 @click.option(
     "--litellm-base-url",
@@ -294,6 +295,9 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
     Writes the provider, the model, its alias and the primary model ref; the key is referenced as
     ${LITELLM_API_KEY}. A key you type goes into the config's env block (file mode 0600); a key
     from your environment is not written at all. Running it again changes nothing new.
+
+    Without a terminal, run it with --non-interactive; pass the key on stdin with
+    --litellm-api-key - (e.g. --litellm-api-key - < key.txt).
     """
     if auth_choice.strip().lower() != AUTH_CHOICE:
         raise click.BadParameter(
@@ -306,6 +310,15 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
     environ = os.environ
     path = config_path(explicit, environ)
     document = load_document(path)  # a broken config fails here, before any question
+    if interactive and not stdin_is_terminal():
+        fail(
+            "onboard cannot prompt: standard input is not a terminal. Run it non-interactively: "
+            "clawdbot-litellm onboard --non-interactive [--litellm-api-key - < key.txt] "
+            f"[--litellm-base-url URL] [--litellm-model ID] (the key from ${ENV_API_KEY} "
+            "when no --litellm-api-key is given)"
+        )
+    if api_key == STDIN:
+        api_key = read_stdin_value("LiteLLM API key")
 
     if interactive:
         click.echo(

@@ -68,6 +68,30 @@ def fail(message: str) -> None:
     sys.exit(EXIT_USER_ERROR)
 
 
+STDIN = "-"
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person could answer a prompt (``sys.stdin`` is what click's runner swaps)."""
+    return sys.stdin.isatty()
+
+
+def read_stdin_value(what: str) -> str:
+    """The value given as ``-``: stdin up to its end, without the line break a shell adds.
+
+    A key passed this way never appears in ``ps`` or in the shell's history. From a terminal
+    it is asked for with echo off.
+    """
+    if stdin_is_terminal():
+        text = str(click.prompt(what, hide_input=True, default="", show_default=False))
+    else:
+        text = sys.stdin.read()
+    text = text.removesuffix("\n").removesuffix("\r")
+    if not text.strip():
+        fail(f"{what}: standard input was empty; pipe the value in, e.g. from a file: < key.txt")
+    return text
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 

@@ -241,9 +241,71 @@ def test_existing_fallbacks_and_sections_survive(config: Path, closed_url: str) 
     assert "fallbacks kept: litellm/old" in result.stdout
 
 
+def test_the_key_can_come_from_stdin(config: Path, closed_url: str) -> None:
+    """``--litellm-api-key -``: the key never appears in ps or the shell's history."""
+    args = ["--config", str(config), "onboard", "--non-interactive", "--litellm-api-key", "-"]
+    result = run([*args, "--litellm-base-url", closed_url], input=KEY + "\n")
+    assert result.exit_code == 0, result.output
+    assert KEY not in result.output
+    assert "sk-…3456" in result.stdout
+    assert written(config)["env"] == {"LITELLM_API_KEY": KEY}
+    empty = run([*args, "--litellm-base-url", closed_url], input="\n")
+    assert empty.exit_code == 1
+    assert empty.stderr.startswith("Error: LiteLLM API key: standard input was empty")
+
+
+@pytest.mark.parametrize(
+    "key_flag", [[], ["--litellm-api-key", "-"]], ids=["plain", "key-on-stdin"]
+)
+def test_without_a_terminal_onboard_says_how_to_run_non_interactively(
+    config: Path, key_flag: list[str]
+) -> None:
+    result = run(["--config", str(config), "onboard", *key_flag], input=KEY + "\n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: onboard cannot prompt: standard input is not a terminal. Run it "
+        "non-interactively: clawdbot-litellm onboard --non-interactive"
+    )
+    assert KEY not in result.output
+    assert not config.exists()
+
+
+def test_without_a_terminal_a_real_process_exits_instead_of_waiting(config: Path) -> None:
+    """A real process whose stdin is an open pipe nobody writes to: no hang."""
+    import subprocess
+    import sys
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "clawdbot_litellm", "--config", str(config), "onboard"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            status = process.wait(timeout=30)  # stdin stays open: a prompt would wait forever
+        finally:
+            process.kill()
+        assert process.stdout is not None
+        assert process.stderr is not None
+        out, err = process.stdout.read(), process.stderr.read()
+    assert status == 1
+    assert out == ""
+    assert "onboard cannot prompt" in err
+    assert "--non-interactive" in err
+
+
 # --- interactive (CliRunner feeds stdin) --------------------------------------------------------
 
 
+@pytest.fixture
+def as_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CliRunner's stdin stands in for a person at a terminal (test_onboard_pty.py drives a real
+    one); without this, onboard refuses to prompt a stdin that is not a terminal."""
+    monkeypatch.setattr("clawdbot_litellm.cli.onboard.stdin_is_terminal", lambda: True)
+
+
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_offers_the_environment_key(
     config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,6 +328,7 @@ def test_interactive_offers_the_environment_key(
     assert "env" not in written(config)
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_asks_for_a_hidden_key_and_refuses_blank(config: Path, closed_url: str) -> None:
     answers = "\n".join(["", "  ", KEY, closed_url, "", "", ""]) + "\n"
     result = run(["--config", str(config), "onboard"], input=answers)
@@ -276,6 +339,7 @@ def test_interactive_asks_for_a_hidden_key_and_refuses_blank(config: Path, close
     assert written(config)["agents"]["defaults"]["model"]["primary"] == "litellm/gpt-4"
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_can_decline_the_environment_key(
     config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,6 +352,7 @@ def test_interactive_can_decline_the_environment_key(
     assert "also set in this shell and takes precedence" in result.stderr
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_offers_a_key_already_in_the_env_block(config: Path, closed_url: str) -> None:
     config.parent.mkdir(parents=True)
     config.write_text(json.dumps({"env": {"LITELLM_API_KEY": KEY}}))
@@ -298,6 +363,7 @@ def test_interactive_offers_a_key_already_in_the_env_block(config: Path, closed_
     assert written(config)["env"] == {"LITELLM_API_KEY": KEY}
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_flags_skip_their_questions(config: Path, closed_url: str) -> None:
     result = run(
         [
@@ -323,6 +389,7 @@ def test_interactive_flags_skip_their_questions(config: Path, closed_url: str) -
     assert written(config)["models"]["providers"]["litellm"]["models"][0]["contextWindow"] == 64000
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_refuses_a_context_window_clawdbot_would_refuse(
     config: Path, closed_url: str
 ) -> None:
@@ -380,6 +447,7 @@ def proxy_env(proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch) ->
     return proxy_endpoint
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_picks_a_discovered_model_by_number(
     config: Path, proxy_env: ProxyEndpoint
 ) -> None:
@@ -406,6 +474,7 @@ def test_interactive_picks_a_discovered_model_by_number(
     assert "env" not in written(config)
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_interactive_accepts_a_typed_name_the_proxy_does_not_list(
     config: Path, proxy_env: ProxyEndpoint
 ) -> None:
