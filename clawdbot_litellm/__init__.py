@@ -32,7 +32,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "doctor": ("Check", "run_checks"),
     "onboarding": ("OnboardingAnswers", "onboard"),
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
-    "refs": ("ModelRef", "ModelTarget", "parse_ref"),
+    "refs": ("CandidateChain", "ModelRef", "ModelTarget", "parse_ref"),
     "sync": ("SyncReport", "sync_document"),
     "errors": tuple(_errors.__all__),
 }
@@ -84,7 +84,7 @@ if TYPE_CHECKING:
     )
     from .onboarding import OnboardingAnswers, onboard
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
-    from .refs import ModelRef, ModelTarget, parse_ref
+    from .refs import CandidateChain, ModelRef, ModelTarget, parse_ref
     from .results import ChatResult, StreamEvent, Usage
     from .sync import SyncReport, sync_document
 

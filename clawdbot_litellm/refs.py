@@ -7,11 +7,12 @@ sending anything.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from .config.schema import DEFAULT_PROVIDER, ModelDefinition, Provider
-from .errors import InvalidModelRefError, UnknownModelError
+from .errors import ClawdbotLiteLLMError, InvalidModelRefError, UnknownModelError
 
 
 @dataclass(frozen=True, order=True)
@@ -104,24 +105,70 @@ def resolve_ref(
     return ModelTarget(ref, provider, model)
 
 
+@dataclass(frozen=True)
+class CandidateChain(Sequence[ModelTarget]):
+    """The targets to try, in order, and one note for each fallback left out of them.
+
+    A sequence of its targets (``chain[0]`` is the requested or primary model). ``notes`` is the
+    one place that says what was skipped and why; ``ResolvedConfig.candidates`` emits each as a
+    ``ConfigWarning``.
+    """
+
+    targets: tuple[ModelTarget, ...]
+    notes: tuple[str, ...] = ()
+
+    @overload
+    def __getitem__(self, index: int) -> ModelTarget: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ModelTarget]: ...
+    def __getitem__(self, index: int | slice) -> ModelTarget | Sequence[ModelTarget]:
+        return self.targets[index]
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __iter__(self) -> Iterator[ModelTarget]:
+        return iter(self.targets)
+
+
+def skipped_fallback(text: str, error: ClawdbotLiteLLMError) -> str:
+    """The note for a fallback that resolves to nothing: it names the ref and the fix."""
+    reason = str(error).split(" Configured models:")[0].removesuffix(".")
+    return (
+        f"fallback {text!r} skipped: {reason}; the other candidates are still tried "
+        "(fix or remove it in agents.defaults.model.fallbacks)"
+    )
+
+
 def candidate_chain(
     requested: str | None,
     primary: str | None,
     fallbacks: Iterable[str],
     providers: Mapping[str, Provider],
     aliases: Mapping[str, str],
-) -> list[ModelTarget]:
-    """The requested (or primary) model followed by the fallbacks, each once, in order."""
+) -> CandidateChain:
+    """The requested (or primary) model followed by the fallbacks, each once, in order.
+
+    The first must resolve (its error is raised); a fallback that resolves to nothing is left
+    out with a note, so a misspelt fallback cannot take the primary model down.
+    """
     first = requested or primary
     if not first:
         raise InvalidModelRefError(
             "No model chosen: pass one (-m litellm/<model>) or set agents.defaults.model.primary"
         )
     chain: list[ModelTarget] = []
+    notes: list[str] = []
     seen: set[ModelRef] = set()
-    for text in (first, *fallbacks):
-        target = resolve_ref(text, providers, aliases)
+    for index, text in enumerate((first, *fallbacks)):
+        try:
+            target = resolve_ref(text, providers, aliases)
+        except ClawdbotLiteLLMError as error:
+            if index == 0:
+                raise
+            notes.append(skipped_fallback(text, error))
+            continue
         if target.ref not in seen:
             seen.add(target.ref)
             chain.append(target)
-    return chain
+    return CandidateChain(tuple(chain), tuple(notes))

@@ -16,6 +16,7 @@ import pytest
 from vcr_support import ProxyEndpoint
 
 from clawdbot_litellm import AsyncClient, Client, ResolvedConfig, load_config
+from clawdbot_litellm.config.resolve import ConfigWarning
 from clawdbot_litellm.discovery import discover_models
 from clawdbot_litellm.errors import (
     AllModelsFailedError,
@@ -205,12 +206,20 @@ def test_stream_that_breaks_off_raises_instead_of_looking_complete(client: Clien
 def test_fallback_takes_over_on_a_retryable_error(
     tmp_path: Path, proxy_endpoint: ProxyEndpoint
 ) -> None:
+    """A misspelt fallback before it is skipped with a warning naming it, and sends nothing."""
     config = make_config(
-        tmp_path, proxy_endpoint, primary="litellm/rate-limited", fallbacks=["litellm/gpt-4"]
+        tmp_path,
+        proxy_endpoint,
+        primary="litellm/rate-limited",
+        fallbacks=["litellm/gpt-4-mispelt", "litellm/gpt-4"],
     )
-    with Client(config, max_retries=0) as client:
+    with (
+        Client(config, max_retries=0) as client,
+        pytest.warns(ConfigWarning, match=r"fallback 'litellm/gpt-4-mispelt' skipped") as caught,
+    ):
         result = client.chat("hi")
     assert result.ref == "litellm/gpt-4"
+    assert len(caught) == 1
 
 
 def test_all_models_failed_lists_each(tmp_path: Path, proxy_endpoint: ProxyEndpoint) -> None:
@@ -255,7 +264,10 @@ def test_async_twin_chats_and_streams(tmp_path: Path, proxy_endpoint: ProxyEndpo
 
 def test_async_fallback_and_errors(tmp_path: Path, proxy_endpoint: ProxyEndpoint) -> None:
     config = make_config(
-        tmp_path, proxy_endpoint, primary="litellm/server-error", fallbacks=["litellm/gpt-4"]
+        tmp_path,
+        proxy_endpoint,
+        primary="litellm/server-error",
+        fallbacks=["nope", "litellm/gpt-4"],
     )
 
     async def run() -> str:
@@ -264,7 +276,8 @@ def test_async_fallback_and_errors(tmp_path: Path, proxy_endpoint: ProxyEndpoint
                 await client.chat("hi", model="rate-limited", fallbacks=False)
             return (await client.chat("hi")).ref
 
-    assert asyncio.run(run()) == "litellm/gpt-4"
+    with pytest.warns(ConfigWarning, match=r"fallback 'nope' skipped: Unknown model: nope"):
+        assert asyncio.run(run()) == "litellm/gpt-4"
 
 
 def test_discovery_reads_limits_and_abilities(proxy_endpoint: ProxyEndpoint) -> None:

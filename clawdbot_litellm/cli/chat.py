@@ -111,14 +111,14 @@ def send(
         "images": tuple(images),
     }
     if not stream:
-        with warnings_as_lines(RequestWarning):
+        with warnings_as_lines(RequestWarning, ConfigWarning):
             result = client.chat(prompt, **options)
         if echo and show_reasoning and result.reasoning:
             click.echo(click.style(result.reasoning, dim=True), err=True)
         if echo:
             click.echo(result.text)
         return result
-    with warnings_as_lines(RequestWarning):
+    with warnings_as_lines(RequestWarning, ConfigWarning):
         answer = client.stream(prompt, **options)
     ended_with_newline = True
     with answer:

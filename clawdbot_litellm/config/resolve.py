@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..errors import ClawdbotLiteLLMError, ConfigValidationError, Problem
 from ..refs import (
+    CandidateChain,
     ModelTarget,
     alias_table,
     candidate_chain,
@@ -176,11 +177,18 @@ class ResolvedConfig:
             return candidate_chain(None, None, (), self.providers, self.aliases)[0]
         return resolve_ref(text, self.providers, self.aliases)
 
-    def candidates(self, ref_or_alias: str | None = None) -> list[ModelTarget]:
-        """The requested (or primary) model, then the configured fallbacks, de-duplicated."""
-        return candidate_chain(
+    def candidates(self, ref_or_alias: str | None = None) -> CandidateChain:
+        """The requested (or primary) model, then the configured fallbacks, de-duplicated.
+
+        A fallback that resolves to nothing is left out with a ``ConfigWarning`` naming it (the
+        chain's ``notes``); the requested or primary model must resolve.
+        """
+        chain = candidate_chain(
             ref_or_alias, self.primary, self.fallbacks, self.providers, self.aliases
         )
+        for note in chain.notes:
+            warnings.warn(note, ConfigWarning, stacklevel=2)
+        return chain
 
     def resolved_data(self) -> dict[str, Any]:
         """The document as Clawdbot sees it: includes, env block and ``${VAR}`` applied, and

@@ -658,6 +658,24 @@ def test_candidates_are_primary_then_unique_fallbacks() -> None:
     assert [str(t.ref) for t in config.candidates("litellm/b")] == ["litellm/b", "litellm/a"]
 
 
+def test_candidates_skip_a_misspelt_fallback_with_a_warning_naming_it() -> None:
+    doc = {
+        **providers_doc(
+            litellm=litellm(models=[{"id": "a", "name": "a"}, {"id": "b", "name": "b"}]),
+        ),
+        **agents(model={"primary": "litellm/a", "fallbacks": ["litellm/bb", "litellm/b"]}),
+    }
+    config = resolved(doc)
+    with pytest.warns(ConfigWarning) as caught:
+        chain = config.candidates()
+    assert [str(t.ref) for t in chain] == ["litellm/a", "litellm/b"]
+    assert [str(w.message) for w in caught] == list(chain.notes)
+    assert str(caught[0].message).startswith(
+        "fallback 'litellm/bb' skipped: Unknown model: litellm/bb. Did you mean litellm/b"
+    )
+    assert [p.path for p in config.check()] == ["agents.defaults.model.fallbacks[0]"]
+
+
 # --- a real config -------------------------------------------------------------------------------
 
 REAL_ENV = {
