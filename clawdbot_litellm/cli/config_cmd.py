@@ -17,7 +17,7 @@ from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
 from ..config.resolve import ConfigWarning
 from ..config.secrets import is_secret_path, mask_secrets
-from .output import STDIN, echo_json, read_stdin_value, warnings_as_lines
+from .output import STDIN, echo_json, echo_warnings, read_stdin_value, warnings_as_lines
 
 
 def _config_option(ctx: click.Context) -> str | None:
@@ -70,8 +70,7 @@ def get_command(
 
 def _report_edit(result: EditResult, done: str, same: str) -> None:
     # A dropped-comments warning has already been shown by warnings_as_lines.
-    for note in result.notes:
-        click.echo(f"Warning: {note}", err=True)
+    echo_warnings(result.notes)
     if result.changed:
         click.echo(f"{done} in {result.path}")
     else:

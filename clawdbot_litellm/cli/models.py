@@ -28,7 +28,7 @@ from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, InvalidModelRefError
 from ..refs import parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
-from .output import echo_json, fail, warnings_as_lines
+from .output import echo_json, echo_warnings, fail, warnings_as_lines
 from .spinner import spinner
 
 # --- shared --------------------------------------------------------------------------------------
@@ -302,8 +302,12 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
             return doc if not found.empty else current
 
         first = sync_document(raw, provider, served, add_all=add_all)[1]
+        notes: tuple[str, ...] = ()
         if not first.empty:
-            edit_config(path, mutate)
+            # Like every other writer: dropped comments and the edit's new config warnings
+            # (a small context window from the proxy, say) as Warning: lines.
+            with warnings_as_lines(ConfigWarning):
+                notes = edit_config(path, mutate).notes
         report = reports[-1] if reports else first
     for line in report.lines():
         click.echo(line)
@@ -313,3 +317,4 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
         click.echo("Dry run: nothing written.")
     else:
         click.echo(f"Wrote {path}.")
+        echo_warnings(notes)

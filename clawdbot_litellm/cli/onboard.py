@@ -40,7 +40,14 @@ from ..onboarding import (
     onboard as write_onboarding,
 )
 from ..sync import configured_ids
-from .output import STDIN, fail, read_stdin_value, stdin_is_terminal, warnings_as_lines
+from .output import (
+    STDIN,
+    echo_warnings,
+    fail,
+    read_stdin_value,
+    stdin_is_terminal,
+    warnings_as_lines,
+)
 from .spinner import spinner
 
 AUTH_CHOICE = "litellm-api-key"
@@ -369,8 +376,7 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
         click.echo(f"{result.path} already had these settings; nothing changed:")
     for line in summary(result.before, answers, key):
         click.echo(f"  {line}")
-    for note in result.notes:
-        click.echo(f"Warning: {note}", err=True)
+    echo_warnings(result.notes)
     if key.typed is not None and environ.get(ENV_API_KEY, "").strip() not in ("", key.typed):
         click.echo(
             f"Note: {ENV_API_KEY} is also set in this shell and takes precedence over the key "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -90,6 +90,12 @@ def read_stdin_value(what: str) -> str:
     if not text.strip():
         fail(f"{what}: standard input was empty; pipe the value in, e.g. from a file: < key.txt")
     return text
+
+
+def echo_warnings(notes: Iterable[str]) -> None:
+    """Notes of a library call (an edit's new config warnings) as ``Warning: ...`` lines."""
+    for note in notes:
+        click.echo(f"Warning: {note}", err=True)
 
 
 def echo_json(data: Any) -> None:

@@ -125,6 +125,30 @@ def parse_json5(text: str, file: str) -> Any:
         raise ConfigSyntaxError(file, line, column, describe_json5_error(message)) from None
 
 
+def dangling_symlink(path: Path) -> ConfigFileError:
+    """The one message for a config path that is a symlink to nothing (read or written)."""
+    return ConfigFileError(
+        f"{path} is a symlink to {os.readlink(path)}, which does not exist; fix the link "
+        "or point --config or CLAWDBOT_CONFIG_PATH at an existing file"
+    )
+
+
+def check_parents(path: Path) -> None:
+    """Raise ``ConfigFileError`` when a directory on the way to ``path`` is a file.
+
+    ``a-file/x`` does not exist, but it cannot be created either: saying so beats treating it
+    as an empty config on read and failing obscurely on write.
+    """
+    for parent in path.parents:
+        if parent.is_dir():
+            return
+        if parent.exists() or parent.is_symlink():
+            raise ConfigFileError(
+                f"{path} cannot be a config file: {parent} is not a directory; fix the path "
+                "(--config or CLAWDBOT_CONFIG_PATH)"
+            )
+
+
 def _unreadable(path: Path, error: OSError) -> ConfigFileError:
     """An OS error reading ``path`` as one line that says what to do about it."""
     if isinstance(error, PermissionError):
@@ -132,10 +156,7 @@ def _unreadable(path: Path, error: OSError) -> ConfigFileError:
             f"{path} cannot be read (permission denied); fix its permissions (chmod 600)"
         )
     if error.errno == errno.ENOENT and path.is_symlink():
-        return ConfigFileError(
-            f"{path} is a symlink to {os.readlink(path)}, which does not exist; fix the link "
-            "or point --config or CLAWDBOT_CONFIG_PATH at an existing file"
-        )
+        return dangling_symlink(path)
     reason = error.strerror or str(error)
     if error.errno == errno.ELOOP:
         fix = "it is a symlink loop; fix the links or point --config at a file"
@@ -363,6 +384,7 @@ def expand_document(path: Path, raw: Any, text: str = "", exists: bool = True) -
 def load_document(path: Path) -> Document:
     """Read ``path`` and expand its includes; a missing file is an empty config, as in Clawdbot."""
     if not path.exists() and not path.is_symlink():
+        check_parents(path)
         return expand_document(path, {}, "", exists=False)
     text = read_text(path)
     return expand_document(path, parse_json5(text, str(path)), text)
