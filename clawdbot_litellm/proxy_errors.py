@@ -59,15 +59,31 @@ def _scrub(text: str, secret: str | None) -> str:
     return text[:400]
 
 
+# Words by which a server error's body says it is about the key.
+_KEY_WORDS = ("api key", "api_key", "apikey", "master key", "virtual key", "unauthorized", "auth")
+
+
 def _is_key_rejection(
     status: int, message: str, body: object, has_key: bool, content_type: str
 ) -> bool:
+    """401/403; LiteLLM's ``No connected db.`` (its answer to a wrong key without a database);
+    a plain-text 500 to a request without a key only when its body speaks of the key.
+
+    LiteLLM without a database answers a missing key with a bare ``Internal Server Error``,
+    which says nothing about the key: that stays a server error (with a hint that no key was
+    sent), since a proxy that crashed for another reason answers the same way.
+    """
     lowered = message.lower()
     return (
         status in (401, 403)
         or "no connected db" in lowered
         or "no_db_connection" in str(body)
-        or (status == 500 and not has_key and content_type.startswith("text/plain"))
+        or (
+            status == 500
+            and not has_key
+            and content_type.startswith("text/plain")
+            and any(word in lowered for word in _KEY_WORDS)
+        )
     )
 
 
@@ -113,7 +129,13 @@ def _status_error(error: openai.APIStatusError, target: ModelTarget, label: str)
             "and retry, or configure fallbacks (agents.defaults.model.fallbacks)"
         )
     if status >= 500:
-        return ProxyServerError(f"{label}: the proxy at {where} failed ({status}: {message})")
+        hint = (
+            ""
+            if provider.api_key
+            else f"; no API key was sent: if the proxy requires one, set LITELLM_API_KEY (or "
+            f"models.providers.{provider.name}.apiKey)"
+        )
+        return ProxyServerError(f"{label}: the proxy at {where} failed ({status}: {message}){hint}")
     return BadRequestError(f"{label}: the proxy refused the request ({status}: {message})")
 
 

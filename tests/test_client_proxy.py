@@ -324,18 +324,35 @@ def proxy_without_db() -> Any:
 
 
 @pytest.mark.live
-@pytest.mark.parametrize(("key", "status"), [("sk-wrong-key-for-tests", 400), (None, 500)])
-def test_no_db_proxy_answers_become_the_key_rejected_error(
-    tmp_path: Path, proxy_without_db: Any, key: str | None, status: int
+def test_no_db_proxy_answers_a_wrong_key_with_the_key_rejected_error(
+    tmp_path: Path, proxy_without_db: Any
 ) -> None:
     endpoint = ProxyEndpoint(proxy_without_db.base_url, proxy_without_db.api_key)
-    config = make_config(tmp_path, endpoint, key=key)
+    config = make_config(tmp_path, endpoint, key="sk-wrong-key-for-tests")
     with Client(config, max_retries=0) as client, pytest.raises(AuthenticationError) as caught:
         client.chat("hi")
-    assert f"it answered {status}" in str(caught.value)
-    assert "rejected the API key" in str(caught.value)
+    assert "it answered 400: No connected db." in str(caught.value)
     cause = caught.value.__cause__
     assert isinstance(cause, openai.APIStatusError)
-    assert cause.status_code == status
+    assert cause.status_code == 400
+
+
+@pytest.mark.live
+def test_no_db_proxy_answers_a_missing_key_with_a_bare_500_a_server_error(
+    tmp_path: Path, proxy_without_db: Any
+) -> None:
+    """LiteLLM 1.108.7 without a database answers no key with ``500 Internal Server Error``
+    (text/plain) and nothing about the key: a server error, with the hint that no key was sent."""
+    endpoint = ProxyEndpoint(proxy_without_db.base_url, proxy_without_db.api_key)
+    config = make_config(tmp_path, endpoint, key=None)
+    with Client(config, max_retries=0) as client, pytest.raises(ProxyServerError) as caught:
+        client.chat("hi")
+    message = str(caught.value)
+    assert "failed (500: Internal Server Error); no API key was sent" in message
+    assert "set LITELLM_API_KEY" in message
+    cause = caught.value.__cause__
+    assert isinstance(cause, openai.APIStatusError)
+    assert cause.status_code == 500
+    assert cause.response.headers["content-type"].startswith("text/plain")
     with Client(make_config(tmp_path, endpoint), max_retries=0) as client:
         assert client.chat("hi").text == "Hello from the gpt-4 mock."
