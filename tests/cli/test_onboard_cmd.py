@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from cli_support import run
+from click.testing import Result
 from vcr_support import ProxyEndpoint
 
 from clawdbot_litellm.config.resolve import load_config
@@ -35,6 +36,16 @@ def config(tmp_path: Path) -> Path:
     return tmp_path / "state" / "clawdbot.json"
 
 
+def onboard(config: Path, *args: str, input: str | None = None) -> Result:
+    """``clawdbot-litellm --config CONFIG onboard ARGS`` through the real entry point."""
+    return run(["--config", str(config), "onboard", *args], input=input)
+
+
+def scripted(config: Path, *args: str) -> Result:
+    """``onboard --non-interactive --litellm-api-key KEY ARGS``: the line a script runs."""
+    return onboard(config, "--non-interactive", "--litellm-api-key", KEY, *args)
+
+
 def written(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text())
     return data
@@ -44,25 +55,21 @@ def written(path: Path) -> dict[str, Any]:
 
 
 def test_non_interactive_from_flags(config: Path, closed_url: str) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--auth-choice",
-            "litellm-api-key",
-            "--non-interactive",
-            "--litellm-api-key",
-            KEY,
-            "--litellm-base-url",
-            closed_url + "/v1",
-            "--litellm-model",
-            "claude-3-opus",
-            "--context-window",
-            "200000",
-            "--max-tokens",
-            "4096",
-        ]
+    result = onboard(
+        config,
+        "--auth-choice",
+        "litellm-api-key",
+        "--non-interactive",
+        "--litellm-api-key",
+        KEY,
+        "--litellm-base-url",
+        closed_url + "/v1",
+        "--litellm-model",
+        "claude-3-opus",
+        "--context-window",
+        "200000",
+        "--max-tokens",
+        "4096",
     )
     assert result.exit_code == 0, result.output
     assert KEY not in result.output
@@ -108,7 +115,7 @@ def test_non_interactive_defaults_to_localhost_and_gpt_4(
     config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LITELLM_API_KEY", KEY)
-    result = run(["--config", str(config), "onboard", "--non-interactive"])
+    result = onboard(config, "--non-interactive")
     assert result.exit_code == 0, result.output
     data = written(config)
     assert data["models"]["providers"]["litellm"]["baseUrl"] == "http://localhost:4000"
@@ -116,9 +123,7 @@ def test_non_interactive_defaults_to_localhost_and_gpt_4(
 
 
 def test_non_interactive_without_a_key_fails_clearly(config: Path, closed_url: str) -> None:
-    result = run(
-        ["--config", str(config), "onboard", "--non-interactive", "--litellm-base-url", closed_url]
-    )
+    result = onboard(config, "--non-interactive", "--litellm-base-url", closed_url)
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: No LiteLLM API key")
     assert "--litellm-api-key" in result.stderr
@@ -127,34 +132,21 @@ def test_non_interactive_without_a_key_fails_clearly(config: Path, closed_url: s
 
 
 def test_a_blank_key_flag_is_refused(config: Path) -> None:
-    result = run(
-        ["--config", str(config), "onboard", "--non-interactive", "--litellm-api-key", " "]
-    )
+    result = onboard(config, "--non-interactive", "--litellm-api-key", " ")
     assert result.exit_code == 1
     assert "Error: --litellm-api-key is blank" in result.stderr
     assert not config.exists()
 
 
 def test_a_bad_base_url_fails_clearly(config: Path) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--non-interactive",
-            "--litellm-api-key",
-            KEY,
-            "--litellm-base-url",
-            "localhost:4000",
-        ]
-    )
+    result = scripted(config, "--litellm-base-url", "localhost:4000")
     assert result.exit_code == 1
     assert "Error: LiteLLM base URL 'localhost:4000' is not an http(s) URL" in result.stderr
     assert not config.exists()
 
 
 def test_other_auth_choices_are_refused(config: Path) -> None:
-    result = run(["--config", str(config), "onboard", "--auth-choice", "openai-api-key"])
+    result = onboard(config, "--auth-choice", "openai-api-key")
     assert result.exit_code == 2
     assert "'openai-api-key' is not supported" in result.stderr
     assert "--auth-choice litellm-api-key" in result.stderr
@@ -163,18 +155,7 @@ def test_other_auth_choices_are_refused(config: Path) -> None:
 
 @pytest.mark.parametrize("option", ["--context-window", "--max-tokens"])
 def test_limits_must_be_positive(config: Path, option: str) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--non-interactive",
-            "--litellm-api-key",
-            KEY,
-            option,
-            "0",
-        ]
-    )
+    result = scripted(config, option, "0")
     assert result.exit_code == 2
     assert option in result.stderr
     assert not config.exists()
@@ -183,26 +164,16 @@ def test_limits_must_be_positive(config: Path, option: str) -> None:
 def test_a_broken_config_fails_before_any_question(config: Path) -> None:
     config.parent.mkdir(parents=True)
     config.write_text("{\n  models: {,\n}")
-    result = run(["--config", str(config), "onboard"], input="")
+    result = onboard(config, input="")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {config}:2:")
     assert "API key" not in result.output
 
 
 def test_a_rerun_changes_nothing(config: Path, closed_url: str) -> None:
-    args = [
-        "--config",
-        str(config),
-        "onboard",
-        "--non-interactive",
-        "--litellm-api-key",
-        KEY,
-        "--litellm-base-url",
-        closed_url,
-    ]
-    assert run(args).exit_code == 0
+    assert scripted(config, "--litellm-base-url", closed_url).exit_code == 0
     before = config.read_text()
-    again = run(args)
+    again = scripted(config, "--litellm-base-url", closed_url)
     assert again.exit_code == 0, again.output
     assert "nothing changed" in again.stdout
     assert "already defined, kept as written" in again.stdout
@@ -217,18 +188,7 @@ def test_existing_fallbacks_and_sections_survive(config: Path, closed_url: str) 
         " models: {providers: {litellm: {baseUrl: 'http://x',\n"
         "   models: [{id: 'old', name: 'Old'}]}}}}"
     )
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--non-interactive",
-            "--litellm-api-key",
-            KEY,
-            "--litellm-base-url",
-            closed_url,
-        ]
-    )
+    result = scripted(config, "--litellm-base-url", closed_url)
     assert result.exit_code == 0, result.output
     assert "comments" in result.stderr  # JSON5 comments cannot survive a JSON write: say so
     data = written(config)
@@ -243,13 +203,13 @@ def test_existing_fallbacks_and_sections_survive(config: Path, closed_url: str) 
 
 def test_the_key_can_come_from_stdin(config: Path, closed_url: str) -> None:
     """``--litellm-api-key -``: the key never appears in ps or the shell's history."""
-    args = ["--config", str(config), "onboard", "--non-interactive", "--litellm-api-key", "-"]
-    result = run([*args, "--litellm-base-url", closed_url], input=KEY + "\n")
+    args = ["--non-interactive", "--litellm-api-key", "-", "--litellm-base-url", closed_url]
+    result = onboard(config, *args, input=KEY + "\n")
     assert result.exit_code == 0, result.output
     assert KEY not in result.output
     assert "sk-…3456" in result.stdout
     assert written(config)["env"] == {"LITELLM_API_KEY": KEY}
-    empty = run([*args, "--litellm-base-url", closed_url], input="\n")
+    empty = onboard(config, *args, input="\n")
     assert empty.exit_code == 1
     assert empty.stderr.startswith("Error: LiteLLM API key: standard input was empty")
 
@@ -260,7 +220,7 @@ def test_the_key_can_come_from_stdin(config: Path, closed_url: str) -> None:
 def test_without_a_terminal_onboard_says_how_to_run_non_interactively(
     config: Path, key_flag: list[str]
 ) -> None:
-    result = run(["--config", str(config), "onboard", *key_flag], input=KEY + "\n")
+    result = onboard(config, *key_flag, input=KEY + "\n")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "Error: onboard cannot prompt: standard input is not a terminal. Run it "
@@ -311,7 +271,7 @@ def test_interactive_offers_the_environment_key(
 ) -> None:
     monkeypatch.setenv("LITELLM_API_KEY", KEY)
     answers = "\n".join(["y", "not a url", closed_url, "claude-3-opus", "", "4096"]) + "\n"
-    result = run(["--config", str(config), "onboard"], input=answers)
+    result = onboard(config, input=answers)
     assert result.exit_code == 0, result.output
     assert "OpenAI-compatible proxy" in result.stdout
     assert "Use the LITELLM_API_KEY from your environment (sk-…3456)?" in result.stdout
@@ -331,7 +291,7 @@ def test_interactive_offers_the_environment_key(
 @pytest.mark.usefixtures("as_terminal")
 def test_interactive_asks_for_a_hidden_key_and_refuses_blank(config: Path, closed_url: str) -> None:
     answers = "\n".join(["", "  ", KEY, closed_url, "", "", ""]) + "\n"
-    result = run(["--config", str(config), "onboard"], input=answers)
+    result = onboard(config, input=answers)
     assert result.exit_code == 0, result.output
     assert result.output.count("The API key cannot be blank") == 2
     assert KEY not in result.output
@@ -345,7 +305,7 @@ def test_interactive_can_decline_the_environment_key(
 ) -> None:
     monkeypatch.setenv("LITELLM_API_KEY", "sk-environment-key-0000")
     answers = "\n".join(["n", KEY, closed_url, "", "", ""]) + "\n"
-    result = run(["--config", str(config), "onboard"], input=answers)
+    result = onboard(config, input=answers)
     assert result.exit_code == 0, result.output
     assert written(config)["env"]["LITELLM_API_KEY"] == KEY
     # The shell's variable wins over the env block: the user must be told.
@@ -357,7 +317,7 @@ def test_interactive_offers_a_key_already_in_the_env_block(config: Path, closed_
     config.parent.mkdir(parents=True)
     config.write_text(json.dumps({"env": {"LITELLM_API_KEY": KEY}}))
     answers = "\n".join(["", closed_url, "", "", ""]) + "\n"
-    result = run(["--config", str(config), "onboard"], input=answers)
+    result = onboard(config, input=answers)
     assert result.exit_code == 0, result.output
     assert f"Use the LITELLM_API_KEY from the env block of {config} (sk-…3456)?" in result.stdout
     assert written(config)["env"] == {"LITELLM_API_KEY": KEY}
@@ -365,22 +325,18 @@ def test_interactive_offers_a_key_already_in_the_env_block(config: Path, closed_
 
 @pytest.mark.usefixtures("as_terminal")
 def test_interactive_flags_skip_their_questions(config: Path, closed_url: str) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--litellm-api-key",
-            KEY,
-            "--litellm-base-url",
-            closed_url,
-            "--litellm-model",
-            "gpt-4o",
-            "--context-window",
-            "64000",
-            "--max-tokens",
-            "2048",
-        ],
+    result = onboard(
+        config,
+        "--litellm-api-key",
+        KEY,
+        "--litellm-base-url",
+        closed_url,
+        "--litellm-model",
+        "gpt-4o",
+        "--context-window",
+        "64000",
+        "--max-tokens",
+        "2048",
         input="",
     )
     assert result.exit_code == 0, result.output
@@ -394,18 +350,14 @@ def test_interactive_refuses_a_context_window_clawdbot_would_refuse(
     config: Path, closed_url: str
 ) -> None:
     answers = "\n".join(["0", "8000", "32000", ""]) + "\n"
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--litellm-api-key",
-            KEY,
-            "--litellm-base-url",
-            closed_url,
-            "--litellm-model",
-            "m",
-        ],
+    result = onboard(
+        config,
+        "--litellm-api-key",
+        KEY,
+        "--litellm-base-url",
+        closed_url,
+        "--litellm-model",
+        "m",
         input=answers,
     )
     assert result.exit_code == 0, result.output
@@ -417,20 +369,7 @@ def test_interactive_refuses_a_context_window_clawdbot_would_refuse(
 def test_a_context_window_under_clawdbots_minimum_fails_clearly(
     config: Path, closed_url: str
 ) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--non-interactive",
-            "--litellm-api-key",
-            KEY,
-            "--litellm-base-url",
-            closed_url,
-            "--context-window",
-            "8000",
-        ]
-    )
+    result = scripted(config, "--litellm-base-url", closed_url, "--context-window", "8000")
     assert result.exit_code == 2
     assert "'--context-window': 8000 is not in the range x>=16000" in result.stderr
     assert not config.exists()
@@ -451,7 +390,7 @@ def proxy_env(proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch) ->
 def test_interactive_picks_a_discovered_model_by_number(
     config: Path, proxy_env: ProxyEndpoint
 ) -> None:
-    result = run(["--config", str(config), "onboard"], input="y\n\n3\n")
+    result = onboard(config, input="y\n\n3\n")
     assert result.exit_code == 0, result.output
     assert "The proxy serves 11 model(s)." in result.stderr
     assert "   1) gpt-4               context 128000, max output 8192" in result.stdout
@@ -478,7 +417,7 @@ def test_interactive_picks_a_discovered_model_by_number(
 def test_interactive_accepts_a_typed_name_the_proxy_does_not_list(
     config: Path, proxy_env: ProxyEndpoint
 ) -> None:
-    result = run(["--config", str(config), "onboard"], input="y\n\n0\nmy-model\n64000\n2048\n")
+    result = onboard(config, input="y\n\n0\nmy-model\n64000\n2048\n")
     assert result.exit_code == 0, result.output
     assert "choose a number from 1 to 11, or type a name" in result.output
     assert "the proxy does not list 'my-model'" in result.stderr
@@ -489,17 +428,8 @@ def test_interactive_accepts_a_typed_name_the_proxy_does_not_list(
 def test_non_interactive_takes_limits_and_abilities_from_the_proxy(
     config: Path, proxy_env: ProxyEndpoint
 ) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--non-interactive",
-            "--litellm-model",
-            "openai/gpt-4o-mini",
-            "--max-tokens",
-            "4096",
-        ]
+    result = onboard(
+        config, "--non-interactive", "--litellm-model", "openai/gpt-4o-mini", "--max-tokens", "4096"
     )
     assert result.exit_code == 0, result.output
     model = written(config)["models"]["providers"]["litellm"]["models"][0]
@@ -514,17 +444,13 @@ def test_non_interactive_takes_limits_and_abilities_from_the_proxy(
 def test_a_rejected_key_is_reported_and_onboarding_goes_on(
     config: Path, proxy_endpoint: ProxyEndpoint
 ) -> None:
-    result = run(
-        [
-            "--config",
-            str(config),
-            "onboard",
-            "--non-interactive",
-            "--litellm-api-key",
-            "sk-wrong-key-0000",
-            "--litellm-base-url",
-            proxy_endpoint.base_url,
-        ]
+    result = onboard(
+        config,
+        "--non-interactive",
+        "--litellm-api-key",
+        "sk-wrong-key-0000",
+        "--litellm-base-url",
+        proxy_endpoint.base_url,
     )
     assert result.exit_code == 0, result.output
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("Could not list")]
