@@ -15,6 +15,7 @@ import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import ClawdbotLiteLLMError
+from ..plugin import installed_implicit_providers
 from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
 from .output import echo_json, warnings_as_lines
 
@@ -189,7 +190,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
 
     text = read_prompt(prompt)
     with warnings_as_lines(ConfigWarning):
-        config = load_config((ctx.obj or {}).get("config"))
+        config = load_config((ctx.obj or {}).get("config"), implicit=installed_implicit_providers())
     with Client(config) as client:
         result = send(
             client,

@@ -15,14 +15,20 @@ from ..config.check import find_problems
 from ..config.edit import EditResult, get_config_value, set_config_value, unset_config_value
 from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
-from ..config.resolve import ConfigWarning
+from ..config.resolve import ConfigWarning, ImplicitProvider
 from ..config.secrets import is_secret_path, mask_secrets
+from ..plugin import installed_implicit_providers
 from .output import STDIN, echo_json, echo_warnings, read_stdin_value, warnings_as_lines
 
 
 def _config_option(ctx: click.Context) -> str | None:
     obj = ctx.find_root().obj
     return obj.get("config") if isinstance(obj, dict) else None
+
+
+def _implicit() -> dict[str, ImplicitProvider] | None:
+    """Installed plugins' providers, so refs to them are valid here as in a host."""
+    return installed_implicit_providers()
 
 
 def _plain(value: Any) -> str:
@@ -59,7 +65,9 @@ def get_command(
     """
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
-        value = get_config_value(path, config=_config_option(ctx), raw=raw)
+        value = get_config_value(
+            path, config=_config_option(ctx), raw=raw, implicit=None if raw else _implicit()
+        )
     if not show_secrets:
         value = mask_secrets(value, segments)
     if as_json:
@@ -97,7 +105,7 @@ def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) ->
     secret = is_secret_path(segments)
     parsed = parse_value(value, strict_json=strict_json, secret=secret)
     with warnings_as_lines(ConfigWarning):
-        result = set_config_value(path, parsed, config=_config_option(ctx))
+        result = set_config_value(path, parsed, config=_config_option(ctx), implicit=_implicit())
     shown = json.dumps(mask_secrets(parsed, segments), ensure_ascii=False)
     where = format_path(segments)
     _report_edit(result, f"Set {where} = {shown}", f"{where} is already {shown}")
@@ -110,7 +118,7 @@ def unset_command(ctx: click.Context, path: str) -> None:
     """Remove PATH from the config file."""
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
-        result = unset_config_value(path, config=_config_option(ctx))
+        result = unset_config_value(path, config=_config_option(ctx), implicit=_implicit())
     _report_edit(result, f"Removed {format_path(segments)}", "Nothing to remove")
 
 
@@ -121,7 +129,7 @@ def unset_command(ctx: click.Context, path: str) -> None:
 @click.pass_context
 def validate_command(ctx: click.Context, as_json: bool) -> None:
     """Print every problem of the config; exit 1 if any."""
-    report = find_problems(_config_option(ctx))
+    report = find_problems(_config_option(ctx), implicit=_implicit())
     file, exists, problems, notes = (
         str(report.path),
         report.exists,

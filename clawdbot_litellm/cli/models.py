@@ -26,6 +26,7 @@ from ..config.schema import DEFAULT_PROVIDER, Provider
 from ..config.secrets import display_url
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, InvalidModelRefError
+from ..plugin import installed_implicit_providers
 from ..refs import parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
 from .output import echo_json, echo_warnings, fail, warnings_as_lines
@@ -37,10 +38,12 @@ from .spinner import spinner
 def _load(ctx: click.Context, *, secrets: bool = True) -> ResolvedConfig:
     """The config; ``secrets=False`` tolerates unset ``${VAR}``s (listing needs no key)."""
     explicit = (ctx.obj or {}).get("config")
+    implicit = installed_implicit_providers()
     with warnings_as_lines(ConfigWarning):
         if secrets:
-            return load_config(explicit)
-        return resolve_document(load_document(config_path(explicit)), keep_missing_vars=True)
+            return load_config(explicit, implicit=implicit)
+        document = load_document(config_path(explicit))
+        return resolve_document(document, implicit=implicit, keep_missing_vars=True)
 
 
 def is_litellm(name: str) -> bool:

@@ -373,6 +373,7 @@ def get_config_value(
     config: str | os.PathLike[str] | None = None,
     raw: bool = False,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> Any:
     """The value at ``path_expr``: resolved (includes, env block, ``${VAR}``, model defaults) by
     default, or as written in the file with ``raw=True``."""
@@ -381,7 +382,8 @@ def get_config_value(
         env = os.environ if environ is None else environ
         _, data, _ = read_raw(config_path(config, env))
         return get_at(data, segments)
-    return _json_like(get_at(load_config(config, environ=environ).resolved_data(), segments))
+    resolved = load_config(config, environ=environ, implicit=implicit)
+    return _json_like(get_at(resolved.resolved_data(), segments))
 
 
 def _json_like(value: Any) -> Any:
@@ -399,6 +401,7 @@ def set_config_value(
     *,
     config: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> EditResult:
     """Set one value in the raw file (validated; nothing else in the file changes)."""
     segments = parse_path(path_expr)
@@ -410,7 +413,7 @@ def set_config_value(
         return updated
 
     try:
-        return edit_config(config, mutate, environ=environ)
+        return edit_config(config, mutate, environ=environ, implicit=implicit)
     except ConfigValidationError as error:
         if not include:
             raise
@@ -443,7 +446,10 @@ def unset_config_value(
     *,
     config: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> EditResult:
     """Remove one value from the raw file (``ConfigPathNotFoundError`` if it is not there)."""
     segments = parse_path(path_expr)
-    return edit_config(config, lambda data: unset_at(data, segments), environ=environ)
+    return edit_config(
+        config, lambda data: unset_at(data, segments), environ=environ, implicit=implicit
+    )
