@@ -46,19 +46,22 @@ from .config.resolve import (
     litellm_from_environment,
 )
 from .config.schema import DEFAULT_PROVIDER, Source
+from .plugin_index import (
+    ENV_ALLOW,
+    ENV_DISABLE,
+    GROUP,
+    OWN_TARGET,
+    plugins_disabled,
+    read_entry_points_text,
+)
 
 if TYPE_CHECKING:
     from .client import Client
     from .config.resolve import ResolvedConfig
     from .discovery import DiscoveredModel
 
-GROUP = "clawdbot.providers"
-ENV_ALLOW = "CLAWDBOT_PROVIDERS_ALLOW"
-ENV_DISABLE = "CLAWDBOT_PROVIDERS_DISABLE"
-OWN_TARGET = "clawdbot_litellm.plugin:litellm_provider"
 
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_OFF = frozenset({"", "0", "false", "no", "off"})
 _TEXT_MEMBERS = ("id", "label", "api", "default_base_url", "auth_choice")
 _CALL_MEMBERS = ("implicit_provider", "create_client", "discover_models", "onboard")
 PROTOCOL_MEMBERS = (*_TEXT_MEMBERS, "env_vars", *_CALL_MEMBERS)
@@ -264,7 +267,7 @@ def _entry_points(
                 seen.add(_normalise(name))
             points = [ep for ep in dist.entry_points if ep.group == group]
         except Exception as error:
-            text = _read_entry_points_text(dist)
+            text = read_entry_points_text(dist)
             if f"[{group}]" in text:
                 failures.append(
                     PluginFailure(
@@ -281,18 +284,10 @@ def _entry_points(
             yield point, name, version
 
 
-def _read_entry_points_text(dist: importlib.metadata.Distribution) -> str:
-    try:
-        return dist.read_text("entry_points.txt") or ""
-    except Exception:
-        return ""
-
-
 def _switches(environ: Mapping[str, str]) -> tuple[frozenset[str] | None, str]:
     """The allowed names (``None``: all) and the reason to give for what is held back."""
-    disable = environ.get(ENV_DISABLE, "")
-    if disable.strip().lower() not in _OFF:
-        return frozenset(), f"{ENV_DISABLE}={disable}"
+    if plugins_disabled(environ):
+        return frozenset(), f"{ENV_DISABLE}={environ.get(ENV_DISABLE, '')}"
     allow = environ.get(ENV_ALLOW, "")
     names = frozenset(_normalise(n.strip()) for n in allow.split(",") if n.strip())
     if names:
@@ -395,53 +390,6 @@ def implicit_providers(
     return supplied
 
 
-def _registers_others(text: str, group: str) -> bool:
-    """Whether an ``entry_points.txt`` registers in ``group`` anything but this package's own."""
-    section = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-        elif (
-            section == group
-            and "=" in line
-            and not line.startswith(("#", ";"))
-            and line.partition("=")[2].replace(" ", "") != OWN_TARGET
-        ):
-            return True
-    return False
-
-
-def plugin_providers_installed(*, group: str = GROUP) -> bool:
-    """Whether any distribution registers a provider other than this package's ``litellm``.
-
-    Reads each distribution's ``entry_points.txt`` as text and nothing else (no metadata parsed,
-    nothing imported): a few milliseconds, against tens for ``discover_providers``, so a command
-    can ask on every start.
-    """
-    for dist in importlib.metadata.distributions():
-        text = _read_entry_points_text(dist)
-        if f"[{group}]" in text and _registers_others(text, group):
-            return True
-    return False
-
-
-def installed_implicit_providers(
-    environ: Mapping[str, str] | None = None, *, group: str = GROUP
-) -> dict[str, ImplicitProvider] | None:
-    """The implicit providers of the installed plugins, for ``load_config(implicit=)``.
-
-    ``None`` (nothing to pass) when no plugin but this package registers a provider, or the
-    switches hold every plugin back, found without loading any; otherwise discovery as
-    ``discover_providers`` does it (broken plugins are left out; ``plugins`` lists them).
-    """
-    env = os.environ if environ is None else environ
-    allowed, _ = _switches(env)
-    if allowed == frozenset() or not plugin_providers_installed(group=group):
-        return None
-    return implicit_providers(discover_providers(group=group, environ=env), env)
-
-
 __all__ = [
     "ENV_ALLOW",
     "ENV_DISABLE",
@@ -455,7 +403,5 @@ __all__ = [
     "as_provider",
     "discover_providers",
     "implicit_providers",
-    "installed_implicit_providers",
     "litellm_provider",
-    "plugin_providers_installed",
 ]

@@ -15,7 +15,7 @@ import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import ClawdbotLiteLLMError
-from ..plugin import installed_implicit_providers
+from ..plugin_index import installed_implicit_providers
 from ..request import REASONING_EFFORTS, ReasoningEffort, RequestWarning
 from .output import echo_json, warnings_as_lines
 

@@ -17,7 +17,7 @@ from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
 from ..config.resolve import ConfigWarning, ImplicitProvider
 from ..config.secrets import is_secret_path, mask_secrets
-from ..plugin import installed_implicit_providers
+from ..plugin_index import installed_implicit_providers
 from .output import STDIN, echo_json, echo_warnings, read_stdin_value, warnings_as_lines
 
 

@@ -26,7 +26,7 @@ from ..config.schema import DEFAULT_PROVIDER, Provider
 from ..config.secrets import display_url
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, InvalidModelRefError
-from ..plugin import installed_implicit_providers
+from ..plugin_index import installed_implicit_providers
 from ..refs import parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
 from .output import echo_json, echo_warnings, fail, warnings_as_lines

@@ -245,7 +245,10 @@ def acme_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_without_other_plugins_nothing_is_discovered() -> None:
-    from clawdbot_litellm.plugin import installed_implicit_providers, plugin_providers_installed
+    from clawdbot_litellm.plugin_index import (
+        installed_implicit_providers,
+        plugin_providers_installed,
+    )
 
     assert plugin_providers_installed() is False  # this package's own litellm does not count
     assert installed_implicit_providers() is None
@@ -260,7 +263,7 @@ def test_commands_see_the_providers_a_plugin_supplies(add_dist: AddDist) -> None
     add_dist(
         "acme-gateway", {"acme": "acme_implicit:provider"}, {"acme_implicit": IMPLICIT_PROVIDER}
     )
-    from clawdbot_litellm.plugin import plugin_providers_installed
+    from clawdbot_litellm.plugin_index import plugin_providers_installed
 
     assert plugin_providers_installed() is True
     assert run("config", "validate").exit_code == 0
