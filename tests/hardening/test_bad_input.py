@@ -348,8 +348,10 @@ CASES = [
         ("Unknown model: litellm/gpt-5", "Did you mean", "models sync --add-all"),
     ),
     Case(
-        "fallback-names-a-missing-model",
-        config(agents={"model": {"primary": "litellm/gpt-4", "fallbacks": ["litellm/gone"]}}),
+        # A missing fallback is skipped with a warning (test_chat_cmd.py); a missing primary is
+        # still an error, whatever the fallbacks.
+        "primary-names-a-missing-model-before-good-fallbacks",
+        config(agents={"model": {"primary": "litellm/gone", "fallbacks": ["litellm/gpt-4"]}}),
         CHAT,
         ("Unknown model: litellm/gone",),
     ),
