@@ -9,7 +9,7 @@ and camelCase in the file, exactly as Clawdbot spells them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -140,6 +140,12 @@ class ProviderConfig(_Owned):
     @classmethod
     def _models_list(cls, value: Any) -> Any:
         return tuple(value) if isinstance(value, list) else value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A base URL may carry user:password@ (a plugin's ImplicitProvider repr shows this one).
+        for name, value in super().__repr_args__():
+            shown = display_url(value) if name == "base_url" and isinstance(value, str) else value
+            yield name, shown
 
     @field_validator("base_url")
     @classmethod

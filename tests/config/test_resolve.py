@@ -393,6 +393,9 @@ def test_url_credentials_never_shown(tmp_path: Path) -> None:
         config = resolve_document(expand_document(tmp_path / "c.json", doc), {})
     assert "hunter2-pass" not in str(record[0].message)
     assert "hunter2-pass" not in repr(config)
+    declared = config.config.models.providers["litellm"]
+    assert "hunter2-pass" not in repr(declared)
+    assert "***@h:4000" in repr(declared)
     assert config.providers["litellm"].base_url == "http://user:hunter2-pass@h:4000"
     assert display_url("http://user:pw@h:1/x?q=1") == "http://***@h:1/x?q=1"
     assert display_url("http://h:1/x") == "http://h:1/x"
