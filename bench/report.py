@@ -213,6 +213,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"httpx2 {packages['httpx2']}, pydantic {packages['pydantic']}.",
         f"Command: `{results['command']}` ({results.get('total_seconds', '?')} s). "
         f"Load average at start {results['load_at_start']}, at end {results['load_at_end']}.",
+        *(
+            f"Re-measured {r['date']}: {', '.join(r['items'])} (`{r['command']}`; load average "
+            f"at start {r['load_at_start']}, at end {r['load_at_end']})."
+            for r in results.get("refreshed", [])
+        ),
         "",
         _row("#", "Benchmark", "Measure", "Ours", "Baseline", "Ratio", "Target", "Verdict"),
         _row(*["---"] * 8),

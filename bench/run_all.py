@@ -3,6 +3,7 @@
     python -m bench              # everything, about 6-8 minutes on two cores
     python -m bench --quick      # small counts: checks the scripts work (about a minute)
     python -m bench --only overhead,startup
+    python -m bench --only startup,config_scale --refresh   # re-measure two items in place
 
 The live items (2, 5, 6) start one real LiteLLM proxy (``CLAWDBOT_LITELLM_PROXY`` or the proxy
 virtualenv) through the package's launcher and stop it at the end.
@@ -118,6 +119,12 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help=f"first wait up to this long for the 1-minute load average to fall below {QUIET}",
     )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="with --only: replace those items in the existing latest.json (the others keep "
+        "their figures, the table says which were re-measured when) and update the README table",
+    )
     args = parser.parse_args(argv)
     selected = [n.strip() for n in args.only.split(",") if n.strip()] or list(ITEMS)
     unknown = sorted(set(selected) - set(ITEMS))
@@ -129,12 +136,35 @@ def main(argv: list[str] | None = None) -> None:
     results["waited_for_quiet_s"] = waited
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     name = "quick" if args.quick else "latest"
+    if args.refresh and not args.quick:
+        results = refreshed(args.out / f"{name}.json", results, selected)
     write_json(args.out / f"{name}.json", results)
     table = markdown(results)
     (args.out / f"{name}.md").write_text(table, encoding="utf-8")
-    if not args.quick and set(selected) == set(ITEMS) and args.out == RESULTS:
+    complete = set(ITEMS) <= set(results)
+    if not args.quick and complete and args.out == RESULTS:
         update_readme(README, table)
     print(table)
+
+
+def refreshed(path: Path, fresh: dict[str, Any], selected: list[str]) -> dict[str, Any]:
+    """The run stored at ``path`` with the ``selected`` items replaced by ``fresh`` ones."""
+    import json
+
+    stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for item in selected:
+        stored[item] = fresh[item]
+        stored["seconds"][item] = fresh["seconds"][item]
+    stored.setdefault("refreshed", []).append(
+        {
+            "items": selected,
+            "date": fresh["date"],
+            "command": fresh["command"],
+            "load_at_start": fresh["load_at_start"],
+            "load_at_end": fresh["load_at_end"],
+        }
+    )
+    return stored
 
 
 def update_readme(readme: Path, table: str) -> None:

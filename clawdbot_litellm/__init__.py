@@ -35,7 +35,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "plugin": ("ProviderPlugin", "discover_providers", "implicit_providers"),
     "proxy_info": ("CostBreakdown", "ProxyInfo"),
     "proxy_status": ("KeyInfo",),
-    "refs": ("ModelRef", "ModelTarget", "parse_ref"),
+    "refs": ("CandidateChain", "ModelRef", "ModelTarget", "parse_ref"),
     "request": ("sampling_options",),
     "sync": ("SyncReport", "sync_document"),
     "errors": tuple(_errors.__all__),
@@ -97,7 +97,7 @@ if TYPE_CHECKING:
     from .plugin import ProviderPlugin, discover_providers, implicit_providers
     from .proxy_info import CostBreakdown, ProxyInfo
     from .proxy_status import KeyInfo
-    from .refs import ModelRef, ModelTarget, parse_ref
+    from .refs import CandidateChain, ModelRef, ModelTarget, parse_ref
     from .request import sampling_options
     from .results import ChatResult, StreamEvent, ToolCall, Usage
     from .sync import SyncReport, sync_document

@@ -119,7 +119,7 @@ class _Base:
         cached = self._chains.get((model, fallbacks))
         if cached is not None and cached[0] is self.config:
             return cached[1]
-        targets = self.config.candidates(model) if fallbacks else [self.config.resolve(model)]
+        targets = list(self.config.candidates(model)) if fallbacks else [self.config.resolve(model)]
         if len(self._chains) >= _MAX_CACHED_CHAINS:
             self._chains.clear()
         self._chains[(model, fallbacks)] = (self.config, targets)

@@ -21,7 +21,7 @@ from .config.load import env_block, expand_document
 from .config.locate import config_path
 from .config.resolve import DEFAULT_MODEL, ENV_API_KEY, ENV_MODEL, normalise_base_url
 from .config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
-from .config.secrets import mask_secret
+from .config.secrets import display_url, mask_secret
 from .discovery import DiscoveredModel
 from .errors import ConfigError
 
@@ -39,7 +39,7 @@ def check_base_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
-            f"LiteLLM base URL {url.strip()!r} is not an http(s) URL; "
+            f"LiteLLM base URL {display_url(url.strip())!r} is not an http(s) URL; "
             "write it like http://localhost:4000"
         )
     return normalise_base_url(DEFAULT_PROVIDER, url)[0]
@@ -120,7 +120,7 @@ class OnboardingAnswers:
     def __repr__(self) -> str:
         key = "from $" + ENV_API_KEY if self.api_key is None else mask_secret(self.api_key)
         return (
-            f"OnboardingAnswers(base_url={self.base_url!r}, model={self.model!r}, "
+            f"OnboardingAnswers(base_url={display_url(self.base_url)!r}, model={self.model!r}, "
             f"context_window={self.context_window}, max_tokens={self.max_tokens}, "
             f"reasoning={self.reasoning}, image={self.image}, api_key={key!r}, "
             f"name={self.name!r})"

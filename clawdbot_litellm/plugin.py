@@ -46,19 +46,22 @@ from .config.resolve import (
     litellm_from_environment,
 )
 from .config.schema import DEFAULT_PROVIDER, Source
+from .plugin_index import (
+    ENV_ALLOW,
+    ENV_DISABLE,
+    GROUP,
+    OWN_TARGET,
+    plugins_disabled,
+    read_entry_points_text,
+)
 
 if TYPE_CHECKING:
     from .client import Client
     from .config.resolve import ResolvedConfig
     from .discovery import DiscoveredModel
 
-GROUP = "clawdbot.providers"
-ENV_ALLOW = "CLAWDBOT_PROVIDERS_ALLOW"
-ENV_DISABLE = "CLAWDBOT_PROVIDERS_DISABLE"
-OWN_TARGET = "clawdbot_litellm.plugin:litellm_provider"
 
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_OFF = frozenset({"", "0", "false", "no", "off"})
 _TEXT_MEMBERS = ("id", "label", "api", "default_base_url", "auth_choice")
 _CALL_MEMBERS = ("implicit_provider", "create_client", "discover_models", "onboard")
 PROTOCOL_MEMBERS = (*_TEXT_MEMBERS, "env_vars", *_CALL_MEMBERS)
@@ -264,7 +267,7 @@ def _entry_points(
                 seen.add(_normalise(name))
             points = [ep for ep in dist.entry_points if ep.group == group]
         except Exception as error:
-            text = _read_entry_points_text(dist)
+            text = read_entry_points_text(dist)
             if f"[{group}]" in text:
                 failures.append(
                     PluginFailure(
@@ -281,18 +284,10 @@ def _entry_points(
             yield point, name, version
 
 
-def _read_entry_points_text(dist: importlib.metadata.Distribution) -> str:
-    try:
-        return dist.read_text("entry_points.txt") or ""
-    except Exception:
-        return ""
-
-
 def _switches(environ: Mapping[str, str]) -> tuple[frozenset[str] | None, str]:
     """The allowed names (``None``: all) and the reason to give for what is held back."""
-    disable = environ.get(ENV_DISABLE, "")
-    if disable.strip().lower() not in _OFF:
-        return frozenset(), f"{ENV_DISABLE}={disable}"
+    if plugins_disabled(environ):
+        return frozenset(), f"{ENV_DISABLE}={environ.get(ENV_DISABLE, '')}"
     allow = environ.get(ENV_ALLOW, "")
     names = frozenset(_normalise(n.strip()) for n in allow.split(",") if n.strip())
     if names:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import openai
 
-from .config.secrets import mask_secret
+from .config.secrets import display_url, mask_secret, mask_urls
 from .errors import (
     AllModelsFailedError,
     AuthenticationError,
@@ -50,23 +50,40 @@ def _body_message(error: openai.APIStatusError) -> str:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    """First line only (LiteLLM appends routing chatter), whitespace folded, key masked."""
+    """First line only (LiteLLM appends routing chatter), whitespace folded, key and URL
+    credentials masked."""
     lines = [line for line in text.splitlines() if line.strip()]
-    text = " ".join(lines[0].split()) if lines else ""
+    text = mask_urls(" ".join(lines[0].split())) if lines else ""
     if secret:
         text = text.replace(secret, mask_secret(secret))
     return text[:400]
 
 
+# Words by which a server error's body says it is about the key.
+_KEY_WORDS = ("api key", "api_key", "apikey", "master key", "virtual key", "unauthorized", "auth")
+
+
 def _is_key_rejection(
     status: int, message: str, body: object, has_key: bool, content_type: str
 ) -> bool:
+    """401/403; LiteLLM's ``No connected db.`` (its answer to a wrong key without a database);
+    a plain-text 500 to a request without a key only when its body speaks of the key.
+
+    LiteLLM without a database answers a missing key with a bare ``Internal Server Error``,
+    which says nothing about the key: that stays a server error (with a hint that no key was
+    sent), since a proxy that crashed for another reason answers the same way.
+    """
     lowered = message.lower()
     return (
         status in (401, 403)
         or "no connected db" in lowered
         or "no_db_connection" in str(body)
-        or (status == 500 and not has_key and content_type.startswith("text/plain"))
+        or (
+            status == 500
+            and not has_key
+            and content_type.startswith("text/plain")
+            and any(word in lowered for word in _KEY_WORDS)
+        )
     )
 
 
@@ -81,7 +98,7 @@ def _is_context_overflow(status: int, message: str) -> bool:
 
 def _status_error(error: openai.APIStatusError, target: ModelTarget, label: str) -> MappedError:
     provider = target.provider
-    where = provider.api_base
+    where = display_url(provider.api_base)
     status = error.status_code
     message = _scrub(_body_message(error), provider.api_key)
     content_type = error.response.headers.get("content-type", "") if error.response else ""
@@ -112,14 +129,20 @@ def _status_error(error: openai.APIStatusError, target: ModelTarget, label: str)
             "and retry, or configure fallbacks (agents.defaults.model.fallbacks)"
         )
     if status >= 500:
-        return ProxyServerError(f"{label}: the proxy at {where} failed ({status}: {message})")
+        hint = (
+            ""
+            if provider.api_key
+            else f"; no API key was sent: if the proxy requires one, set LITELLM_API_KEY (or "
+            f"models.providers.{provider.name}.apiKey)"
+        )
+        return ProxyServerError(f"{label}: the proxy at {where} failed ({status}: {message}){hint}")
     return BadRequestError(f"{label}: the proxy refused the request ({status}: {message})")
 
 
 def map_error(error: Exception, target: ModelTarget) -> MappedError:
     """Turn an ``openai`` exception into ours, written for a person; the original is chained."""
     provider = target.provider
-    where = provider.api_base
+    where = display_url(provider.api_base)
     # Discovery probes a provider rather than a model: name the provider alone then.
     label = provider.name if target.ref.model == "*" else str(target.ref)
     mapped: MappedError
@@ -164,8 +187,8 @@ def stream_error(error: Exception, target: ModelTarget, received: int) -> Mapped
     ):
         cause = _scrub(str(error.__cause__ or error), target.provider.api_key)
         mapped = StreamInterruptedError(
-            f"{target.ref}: the connection to {target.provider.api_base} broke off mid-answer "
-            f"after {received} characters ({cause}); the proxy may have stopped "
+            f"{target.ref}: the connection to {display_url(target.provider.api_base)} broke off "
+            f"mid-answer after {received} characters ({cause}); the proxy may have stopped "
             "or restarted: retry the request"
         )
         mapped.__cause__ = error

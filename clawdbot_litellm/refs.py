@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from .builtin_providers import is_builtin, normalize_provider_id
 from .config.schema import DEFAULT_PROVIDER, ModelDefinition, Provider
-from .errors import InvalidModelRefError, UnknownModelError, UnsupportedAPIError
+from .errors import (
+    ClawdbotLiteLLMError,
+    InvalidModelRefError,
+    UnknownModelError,
+    UnsupportedAPIError,
+)
 
 SEND_API = "openai-completions"  # the one API this package sends
 
@@ -201,31 +207,55 @@ def resolve_ref(
     return ModelTarget(ModelRef(provider.name, ref.model), provider, model)
 
 
+@dataclass(frozen=True)
+class CandidateChain(Sequence[ModelTarget]):
+    """The targets to try, in order, and one note for each fallback left out of them.
+
+    A sequence of its targets (``chain[0]`` is the requested or primary model). ``notes`` is the
+    one place that says what was skipped and why; ``ResolvedConfig.candidates`` emits each as a
+    ``ConfigWarning``.
+    """
+
+    targets: tuple[ModelTarget, ...]
+    notes: tuple[str, ...] = ()
+
+    @overload
+    def __getitem__(self, index: int) -> ModelTarget: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ModelTarget]: ...
+    def __getitem__(self, index: int | slice) -> ModelTarget | Sequence[ModelTarget]:
+        return self.targets[index]
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __iter__(self) -> Iterator[ModelTarget]:
+        return iter(self.targets)
+
+
+def skipped_fallback(text: str, error: ClawdbotLiteLLMError) -> str:
+    """The note for a fallback that resolves to nothing: it names the ref and the fix."""
+    reason = str(error).split(" Configured models:")[0].removesuffix(".")
+    return (
+        f"fallback {text!r} skipped: {reason}; the other candidates are still tried "
+        "(fix or remove it in agents.defaults.model.fallbacks)"
+    )
+
+
 def candidate_chain(
     requested: str | None,
     primary: str | None,
     fallbacks: Iterable[str],
     providers: Mapping[str, Provider],
     aliases: Mapping[str, str],
-) -> list[ModelTarget]:
+) -> CandidateChain:
     """The requested (or primary) model followed by the fallbacks, each once, in order.
 
-    Candidates this package cannot send to are left out (see ``sendable_chain``)."""
-    return sendable_chain(requested, primary, fallbacks, providers, aliases)[0]
-
-
-def sendable_chain(
-    requested: str | None,
-    primary: str | None,
-    fallbacks: Iterable[str],
-    providers: Mapping[str, Provider],
-    aliases: Mapping[str, str],
-) -> tuple[list[ModelTarget], list[str]]:
-    """The chain and one note per candidate skipped because this package cannot send to it.
-
-    A model asked for by name (``requested``) that this package cannot send to is an error; the
-    primary model and fallbacks served by Clawdbot itself (or speaking another API) are skipped
-    with a note and the chain goes on. If nothing is left, the first such error is raised.
+    The one place that decides what is skipped, each with a note: a fallback that resolves to
+    nothing (a misspelt fallback cannot take the primary model down), and a primary model or
+    fallback this package cannot send to (a provider Clawdbot serves itself, or another API).
+    A model asked for by name must resolve and be sendable; a primary model must resolve. When
+    nothing sendable is left, the first "cannot send" error is raised.
     """
     first = requested or primary
     if not first:
@@ -234,7 +264,7 @@ def sendable_chain(
         )
     chain: list[ModelTarget] = []
     notes: list[str] = []
-    skipped: list[Exception] = []
+    unsendable: list[UnsupportedAPIError] = []
     seen: set[str] = set()
     for index, text in enumerate((first, *fallbacks)):
         try:
@@ -246,13 +276,18 @@ def sendable_chain(
                 raise
             if text not in seen:
                 seen.add(text)
-                skipped.append(error)
+                unsendable.append(error)
                 role = "primary model" if index == 0 else "fallback"
                 notes.append(f"skipped {role} {text}: {error}")
+            continue
+        except ClawdbotLiteLLMError as error:
+            if index == 0:
+                raise
+            notes.append(skipped_fallback(text, error))
             continue
         if str(target.ref) not in seen:
             seen.add(str(target.ref))
             chain.append(target)
-    if not chain and skipped:
-        raise skipped[0]
-    return chain, notes
+    if not chain and unsendable:
+        raise unsendable[0]
+    return CandidateChain(tuple(chain), tuple(notes))

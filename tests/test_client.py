@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +272,62 @@ def test_both_twins_build_from_the_environment_alone() -> None:
     assert recorder.json()["model"] == "claude-3-opus"
     assert len(recorder.requests) == 2
     assert all("authorization" not in r.headers for r in recorder.requests)
+
+
+STREAM_PARTS = [part + b"\n\n" for part in sse(chunk("Hel"), chunk("lo")).split(b"\n\n") if part]
+
+
+def _breaks_off() -> Iterator[bytes]:
+    """A streamed answer whose connection breaks after two chunks, with the error httpx2 raises
+    when the peer resets the connection (what ``--live`` sees from a dying proxy)."""
+    yield from STREAM_PARTS
+    raise httpx2.ReadError("connection reset by peer")
+
+
+async def _breaks_off_async() -> AsyncIterator[bytes]:
+    for part in STREAM_PARTS:
+        yield part
+    raise httpx2.ReadError("connection reset by peer")
+
+
+def _breaking(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(
+        200, content=_breaks_off(), headers={"content-type": "text/event-stream"}
+    )
+
+
+async def _breaking_async(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(
+        200, content=_breaks_off_async(), headers={"content-type": "text/event-stream"}
+    )
+
+
+BROKE_OFF = (
+    "litellm/gpt-4: the connection to http://proxy.test:4000/v1 broke off mid-answer after 5 "
+    "characters (connection reset by peer)"
+)
+
+
+def test_a_connection_that_breaks_mid_stream_raises_interrupted(config: Any) -> None:
+    client = Client(config, http_client=httpx2.Client(transport=httpx2.MockTransport(_breaking)))
+    received: list[str] = []
+    with client, pytest.raises(StreamInterruptedError) as caught:
+        received.extend(event.text for event in client.stream("hi", fallbacks=False))
+    assert received == ["Hel", "lo"]
+    assert str(caught.value).startswith(BROKE_OFF)
+
+
+def test_the_async_twin_raises_interrupted_the_same_way(config: Any) -> None:
+    received: list[str] = []
+
+    async def read() -> None:
+        transport = httpx2.MockTransport(_breaking_async)
+        async with AsyncClient(config, http_client=httpx2.AsyncClient(transport=transport)) as c:
+            stream = await c.stream("hi", fallbacks=False)
+            async for event in stream:
+                received.append(event.text)
+
+    with pytest.raises(StreamInterruptedError) as caught:
+        asyncio.run(read())
+    assert received == ["Hel", "lo"]
+    assert str(caught.value).startswith(BROKE_OFF)

@@ -2,12 +2,13 @@
 working from a wheel installed into a clean virtualenv next to a deliberately broken plugin.
 
 The build and install test is marked ``slow`` (about a minute: an isolated build, a fresh
-virtualenv, dependencies from the package index or pip's cache).
+virtualenv, dependencies from the package index or pip's cache). Both need the package index: with
+no network (``unshare -n``) they skip and say so, unless ``CLAWDBOT_LITELLM_REQUIRE_PACKAGING=1``
+(set by ``.ci/run``) makes that a failure.
 """
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,10 +39,18 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 # --- one version ---------------------------------------------------------------------------------
 
 
-def test_setup_cfg_reads_the_version_from_the_package() -> None:
-    parser = configparser.ConfigParser()
-    parser.read(ROOT / "setup.cfg", encoding="utf-8")
-    assert parser["metadata"]["version"].strip() == "attr: clawdbot_litellm._version.__version__"
+def test_the_build_takes_its_version_from_the_package(tmp_path: Path) -> None:
+    """What setuptools makes of setup.cfg (not a literal line of it) is ``__version__``; with the
+    version changed in ``_version.py`` alone, the build's version follows."""
+    from setuptools.config.setupcfg import read_configuration
+
+    assert read_configuration(ROOT / "setup.cfg")["metadata"]["version"] == __version__
+    copy = tmp_path / "tree"
+    shutil.copytree(ROOT / "clawdbot_litellm", copy / "clawdbot_litellm")
+    for name in ("setup.cfg", "README.md"):  # the long description is read too
+        shutil.copy(ROOT / name, copy / name)
+    (copy / "clawdbot_litellm" / "_version.py").write_text('__version__ = "9.8.7"\n')
+    assert read_configuration(copy / "setup.cfg")["metadata"]["version"] == "9.8.7"
 
 
 def test_changelog_newest_heading_matches_the_version() -> None:
@@ -115,8 +125,56 @@ def _test_keys() -> set[str]:
     return {key for key in keys if not key.startswith("os.environ/")}
 
 
+REQUIRE_PACKAGING = "CLAWDBOT_LITELLM_REQUIRE_PACKAGING"
+_PROBE = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5).close()
+except OSError as error:
+    print(f"{type(error).__name__}: {error}")
+"""
+
+
+def _index_unreachable() -> str | None:
+    """Why pip's package index cannot be reached from here, or ``None`` when it can.
+
+    Asked in a child process, as pip itself would connect (the network guard of this process
+    blocks every connection on purpose).
+    """
+    url = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").split()[0]
+    parts = urlsplit(url)
+    if parts.scheme == "file" or not parts.hostname:
+        return None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, parts.hostname, str(port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    problem = probe.stdout.strip() or probe.stderr.strip()[-300:]
+    return f"{parts.hostname}:{port} cannot be reached ({problem})" if problem else None
+
+
 @pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def package_index() -> None:
+    """Skip (or, under ``.ci/run``, fail) when the package index is out of reach."""
+    problem = _index_unreachable()
+    if problem is None:
+        return
+    reason = (
+        "needs the network: building the wheel installs its build requirements (setuptools, "
+        "wheel) from the package index into an isolated environment, and the fresh virtualenv "
+        f"installs the runtime dependencies; {problem}"
+    )
+    if os.environ.get(REQUIRE_PACKAGING) == "1":
+        pytest.fail(f"{REQUIRE_PACKAGING}=1, but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory, package_index: None) -> Path:
     return tmp_path_factory.mktemp("packaging")
 
 

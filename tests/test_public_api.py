@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import clawdbot_litellm
-from clawdbot_litellm import _version
 
 PACKAGE_DIR = Path(clawdbot_litellm.__file__).resolve().parent
 
@@ -90,10 +90,12 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
         _ = clawdbot_litellm.not_a_thing  # type: ignore[attr-defined]
 
 
-def test_version_is_the_package_version() -> None:
-    assert clawdbot_litellm.__version__ == _version.__version__
-    assert isinstance(clawdbot_litellm.__version__, str)
-    assert clawdbot_litellm.__version__
+def test_version_is_the_installed_distribution_version() -> None:
+    """``__version__`` agrees with what pip recorded for the installed distribution."""
+    from importlib.metadata import version
+
+    assert clawdbot_litellm.__version__ == version("clawdbot-litellm")
+    assert re.fullmatch(r"\d+\.\d+\.\d+(?:(?:a|b|rc)\d+)?", clawdbot_litellm.__version__)
 
 
 def test_package_is_typed() -> None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import pty
 import re
 import shlex
 import subprocess
@@ -65,6 +66,7 @@ SKIPPED = {
     "pip install -e '.[proxy]' && clawdbot-litellm demo   # see it work: a real LiteLLM proxy "
     "with mock models, your config untouched",
     "pip install -e '.[dev]'",
+    "clawdbot-litellm onboard --non-interactive --litellm-api-key - < ~/.secrets/litellm-key",
     "model_list:",  # the Tools section's mock models, checked against the README proxy's config
 }
 
@@ -184,6 +186,9 @@ class Reader:
                     f"`{COMMAND} ...` (see the rules at the top of tests/test_readme.py)"
                 )
             self.apply_env()
+            # A person types at a terminal: CliRunner's stdin stands in for it (onboard refuses
+            # to prompt a stdin that is not a terminal).
+            self.monkeypatch.setattr("clawdbot_litellm.cli.onboard.stdin_is_terminal", lambda: True)
             result = run(words[1:], input=ENTER)
             output.append(f"$ {shlex.join(words)}\n{result.output}")
             assert result.exit_code == 0, (
@@ -204,24 +209,30 @@ class Reader:
             "LANG": "C.UTF-8",
             **self.env,
         }
-        done = subprocess.run(
-            ["bash", "-c", script],
-            input=ENTER,
-            capture_output=True,
-            text=True,
-            env=environ,
-            cwd=self.home,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, (
-            f"{block} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-        )
+        # stdin is a terminal, as for a person; Enter is typed for every prompt.
+        terminal, typed_at = pty.openpty()
+        try:
+            process = subprocess.Popen(
+                ["bash", "-c", script],
+                stdin=typed_at,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environ,
+                cwd=self.home,
+                start_new_session=True,
+            )
+            os.close(typed_at)
+            os.write(terminal, ENTER.encode())
+            stdout, stderr = process.communicate(timeout=120)
+        finally:
+            os.close(terminal)
+        assert process.returncode == 0, f"{block} exited {process.returncode}:\n{stdout}\n{stderr}"
         for entry in env_file.read_text().split("\0"):
             name, sep, value = entry.partition("=")
             if sep and (name.startswith(("CLAWDBOT_", "LITELLM_")) or name == "HOME"):
                 self.env[name] = value
-        return done.stdout + done.stderr
+        return stdout + stderr
 
     def run_python(self, block: Block, text: str) -> str:
         self.apply_env()

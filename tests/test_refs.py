@@ -229,9 +229,25 @@ def test_no_model_at_all() -> None:
         candidate_chain(None, None, ["litellm/gpt-4"], PROVIDERS, ALIASES)
 
 
-def test_unknown_fallback_is_an_error() -> None:
+def test_a_fallback_that_resolves_to_nothing_is_skipped_with_a_note() -> None:
+    found = candidate_chain(
+        None, "litellm/gpt-4", ["litellm/nope", "", "coder"], PROVIDERS, ALIASES
+    )
+    assert [str(t.ref) for t in found] == ["litellm/gpt-4", "lmstudio/qwen2.5-coder"]
+    assert found[0] is found.targets[0]
+    assert len(found) == 2
+    assert len(found.notes) == 2
+    assert found.notes[0].startswith("fallback 'litellm/nope' skipped: Unknown model: litellm/nope")
+    assert "the other candidates are still tried" in found.notes[0]
+    assert "agents.defaults.model.fallbacks" in found.notes[0]
+    assert found.notes[1].startswith("fallback '' skipped: Empty model ref")
+
+
+def test_an_unknown_requested_or_primary_model_is_still_an_error() -> None:
     with pytest.raises(UnknownModelError, match="Unknown model: litellm/nope"):
-        candidate_chain(None, "litellm/gpt-4", ["litellm/nope"], PROVIDERS, ALIASES)
+        candidate_chain(None, "litellm/nope", ["litellm/gpt-4"], PROVIDERS, ALIASES)
+    with pytest.raises(UnknownModelError, match="Unknown model: litellm/nope"):
+        candidate_chain("litellm/nope", "litellm/gpt-4", [], PROVIDERS, ALIASES)
 
 
 # --- suggestions for an unknown model (issue 13) -------------------------------------------------

@@ -17,6 +17,7 @@ import click
 
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import UnsupportedInputError
+from ..plugin_index import installed_implicit_providers
 from ..request import SAMPLING_OPTIONS, THINKING_LEVELS, ReasoningEffort, RequestWarning
 from ..request import sampling_options as checked_options
 from .output import echo_json, warnings_as_lines
@@ -164,7 +165,8 @@ def send(
     }
     structured = response_format is not None
     if not stream:
-        # ConfigWarning: a primary model or fallback this package cannot send to is skipped.
+        # ConfigWarning: a primary model or fallback that is skipped (cannot be sent to, or
+        # resolves to nothing) is said as a Warning: line.
         with warnings_as_lines(RequestWarning, ConfigWarning):
             result = client.chat(prompt, **options)
         if echo and show_reasoning and result.reasoning:
@@ -357,7 +359,7 @@ def chat(  # noqa: PLR0917 - click passes every option positionally
         return
     text = read_prompt(prompt)
     with warnings_as_lines(ConfigWarning):
-        config = load_config((ctx.obj or {}).get("config"))
+        config = load_config((ctx.obj or {}).get("config"), implicit=installed_implicit_providers())
     with Client(config) as client:
         result = send(
             client,

@@ -16,15 +16,21 @@ from ..config.check import find_problems
 from ..config.edit import EditResult, get_config_value, set_config_value, unset_config_value
 from ..config.locate import config_path
 from ..config.path import format_path, parse_path, parse_value
-from ..config.resolve import ConfigWarning, base_url_to_store
+from ..config.resolve import ConfigWarning, ImplicitProvider, base_url_to_store
 from ..config.secrets import is_secret_path, mask_secrets
 from ..errors import Problem
-from .output import echo_json, warnings_as_lines
+from ..plugin_index import installed_implicit_providers
+from .output import STDIN, echo_json, echo_warnings, read_stdin_value, warnings_as_lines
 
 
 def _config_option(ctx: click.Context) -> str | None:
     obj = ctx.find_root().obj
     return obj.get("config") if isinstance(obj, dict) else None
+
+
+def _implicit() -> dict[str, ImplicitProvider] | None:
+    """Installed plugins' providers, so refs to them are valid here as in a host."""
+    return installed_implicit_providers()
 
 
 def _plain(value: Any) -> str:
@@ -61,7 +67,9 @@ def get_command(
     """
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
-        value = get_config_value(path, config=_config_option(ctx), raw=raw)
+        value = get_config_value(
+            path, config=_config_option(ctx), raw=raw, implicit=None if raw else _implicit()
+        )
     if not show_secrets:
         value = mask_secrets(value, segments)
     if as_json:
@@ -72,8 +80,7 @@ def get_command(
 
 def _report_edit(result: EditResult, done: str, same: str) -> None:
     # A dropped-comments warning has already been shown by warnings_as_lines.
-    for note in result.notes:
-        click.echo(f"Warning: {note}", err=True)
+    echo_warnings(result.notes)
     if result.changed:
         click.echo(f"{done} in {result.path}")
     else:
@@ -88,19 +95,23 @@ def _report_edit(result: EditResult, done: str, same: str) -> None:
 def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) -> None:
     """Set PATH to VALUE, validated before writing.
 
-    VALUE is parsed as JSON5 (128000, true, ["a"], {alias: "GPT-4"}), else taken as a string.
-    Only PATH changes in the file: ${VAR} references and $include stay as written. The old
-    file is kept as <file>.bak (.bak.1 .. .bak.4 before it). A litellm baseUrl is stored
-    without a trailing /v1 (the client appends it).
+    VALUE is parsed as JSON5 (128000, true, ["a"], {alias: "GPT-4"}), else taken as a string;
+    - reads it from stdin, so a key stays out of ps and shell history
+    (config set models.providers.litellm.apiKey - < key.txt). Only PATH changes in the file:
+    ${VAR} references and $include stay as written. The old file is kept as <file>.bak
+    (.bak.1 .. .bak.4 before it). A litellm baseUrl is stored without a trailing
+    /v1 (the client appends it).
     """
     segments = parse_path(path)
+    if value == STDIN:
+        value = read_stdin_value(f"Value for {format_path(segments)}")
     secret = is_secret_path(segments)
     parsed = parse_value(value, strict_json=strict_json, secret=secret)
     parsed, note = base_url_to_store(segments, parsed)
     if note:
         click.echo(f"Note: {note}", err=True)
     with warnings_as_lines(ConfigWarning):
-        result = set_config_value(path, parsed, config=_config_option(ctx))
+        result = set_config_value(path, parsed, config=_config_option(ctx), implicit=_implicit())
     shown = json.dumps(mask_secrets(parsed, segments), ensure_ascii=False)
     where = format_path(segments)
     _report_edit(result, f"Set {where} = {shown}", f"{where} is already {shown}")
@@ -113,7 +124,7 @@ def unset_command(ctx: click.Context, path: str) -> None:
     """Remove PATH from the config file."""
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
-        result = unset_config_value(path, config=_config_option(ctx))
+        result = unset_config_value(path, config=_config_option(ctx), implicit=_implicit())
     _report_edit(result, f"Removed {format_path(segments)}", "Nothing to remove")
 
 
@@ -135,7 +146,7 @@ def _problem_line(problem: Problem, file: str) -> str:
 @click.pass_context
 def validate_command(ctx: click.Context, as_json: bool) -> None:
     """Print every problem of the config; exit 1 if any."""
-    report = find_problems(_config_option(ctx))
+    report = find_problems(_config_option(ctx), implicit=_implicit())
     file, exists, problems, notes = (
         str(report.path),
         report.exists,

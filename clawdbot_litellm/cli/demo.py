@@ -24,7 +24,7 @@ import click
 from ..config.edit import dump_config
 from ..config.load import load_document
 from ..config.resolve import ConfigWarning, load_config
-from ..config.secrets import mask_secret, mask_secrets
+from ..config.secrets import display_url, mask_secret, mask_secrets
 from ..demo import DEMO_PROXY_CONFIG, MASTER_KEY_ENV, demo_proxy_config
 from ..demo.launcher import LocalProxy, require_litellm
 from ..discovery import DiscoveredModel, discover_models
@@ -73,7 +73,7 @@ def _invoke(command: click.Command, config: Path, **params: Any) -> None:
 
 
 def _discover(proxy: LocalProxy) -> list[DiscoveredModel]:
-    with spinner(f"Asking {proxy.base_url} for its models"):
+    with spinner(f"Asking {display_url(proxy.base_url)} for its models"):
         return discover_models(proxy.base_url, proxy.api_key)
 
 
@@ -92,7 +92,8 @@ def _onboard(proxy: LocalProxy, key: str, config: Path, served: list[DiscoveredM
         onboard(answers, config=config)
     click.echo(
         "Same as: clawdbot-litellm --config CONFIG onboard --auth-choice litellm-api-key "
-        f"--non-interactive --litellm-base-url {proxy.base_url} --litellm-model {DEMO_MODEL} "
+        f"--non-interactive --litellm-base-url {display_url(proxy.base_url)} "
+        f"--litellm-model {DEMO_MODEL} "
         f"--litellm-api-key {mask_secret(key)}"
     )
     click.echo(f"Wrote {config} (the key is masked here):")
@@ -134,7 +135,10 @@ def run_demo(executable: Path, workdir: Path, prompt: str, keep: bool = False) -
     with spinner(f"Starting {executable} on {LOOPBACK} (about 10 s)"):
         proxy.start()
     try:
-        click.echo(f"Proxy ready at {proxy.base_url} (pid {proxy.pid}), key {mask_secret(key)}")
+        click.echo(
+            f"Proxy ready at {display_url(proxy.base_url)} (pid {proxy.pid}), "
+            f"key {mask_secret(key)}"
+        )
 
         step(2, "Onboard a temporary config, as `onboard --auth-choice litellm-api-key` does")
         served = _discover(proxy)

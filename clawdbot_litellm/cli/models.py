@@ -24,11 +24,13 @@ from ..config.resolve import (
     resolve_document,
 )
 from ..config.schema import DEFAULT_PROVIDER, Provider
+from ..config.secrets import display_url
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, InvalidModelRefError, UnsupportedAPIError
+from ..plugin_index import installed_implicit_providers
 from ..refs import SEND_API, parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
-from .output import echo_json, fail, warnings_as_lines
+from .output import echo_json, echo_warnings, fail, warnings_as_lines
 from .spinner import spinner
 
 # --- shared --------------------------------------------------------------------------------------
@@ -37,10 +39,12 @@ from .spinner import spinner
 def _load(ctx: click.Context, *, secrets: bool = True) -> ResolvedConfig:
     """The config; ``secrets=False`` tolerates unset ``${VAR}``s (listing needs no key)."""
     explicit = (ctx.obj or {}).get("config")
+    implicit = installed_implicit_providers()
     with warnings_as_lines(ConfigWarning):
         if secrets:
-            return load_config(explicit)
-        return resolve_document(load_document(config_path(explicit)), keep_missing_vars=True)
+            return load_config(explicit, implicit=implicit)
+        document = load_document(config_path(explicit))
+        return resolve_document(document, implicit=implicit, keep_missing_vars=True)
 
 
 def is_litellm(name: str) -> bool:
@@ -53,7 +57,7 @@ def is_litellm(name: str) -> bool:
 def discover_for(provider: Provider) -> list[DiscoveredModel]:
     """The models ``provider``'s proxy serves (raises ``ProxyError`` subclasses)."""
     base_url = normalise_base_url(DEFAULT_PROVIDER, provider.base_url)[0]
-    with spinner(f"Asking {base_url} ({provider.name}) for its models"):
+    with spinner(f"Asking {display_url(base_url)} ({provider.name}) for its models"):
         return list(discover_models(base_url, provider.api_key))
 
 
@@ -171,7 +175,11 @@ def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> lis
     for name, provider in resolved.providers.items():
         if not is_litellm(name):
             continue
-        section: dict[str, Any] = {"provider": name, "baseUrl": provider.base_url, "error": None}
+        section: dict[str, Any] = {
+            "provider": name,
+            "baseUrl": display_url(provider.base_url),
+            "error": None,
+        }
         try:
             served = discover_for(provider)
         except ClawdbotLiteLLMError as error:
@@ -382,6 +390,7 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
     path, raw = resolved.path, resolved.document.raw
     configured_definitions(raw, provider.name)  # fail before any network call
     served = discover_for(provider)
+    notes: tuple[str, ...] = ()
     if dry_run:
         _, report = sync_document(raw, provider, served, add_all=add_all)
     else:
@@ -394,7 +403,10 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
 
         first = sync_document(raw, provider, served, add_all=add_all)[1]
         if not first.empty:
-            edit_config(path, mutate)
+            # Like every other writer: dropped comments and the edit's new config warnings
+            # (a small context window from the proxy, say) as Warning: lines.
+            with warnings_as_lines(ConfigWarning):
+                notes = edit_config(path, mutate).notes
         report = reports[-1] if reports else first
     # The heading first, then its details: what was (or would be) written, then the notes.
     if report.empty:
@@ -405,6 +417,8 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
         click.echo(f"Wrote {path}:")
     for line in report.lines():
         click.echo(f"  {line}")
+
+    echo_warnings(notes)
 
 
 # --- models default ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..config.resolve import (
     base_url_to_store,
 )
 from ..config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
-from ..config.secrets import mask_secret
+from ..config.secrets import display_url, mask_secret
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, ConfigError
 from ..onboarding import (
@@ -43,7 +43,14 @@ from ..onboarding import (
     onboard as write_onboarding,
 )
 from ..sync import configured_ids
-from .output import fail, warnings_as_lines
+from .output import (
+    STDIN,
+    echo_warnings,
+    fail,
+    read_stdin_value,
+    stdin_is_terminal,
+    warnings_as_lines,
+)
 from .spinner import spinner
 
 AUTH_CHOICE = "litellm-api-key"
@@ -130,7 +137,7 @@ def _checked(text: str) -> str:
 def discover(base_url: str, api_key: str) -> list[DiscoveredModel]:
     """The proxy's models, or ``[]`` after one line saying why (discovery is a convenience)."""
     try:
-        with spinner(f"Asking {base_url} for its models"):
+        with spinner(f"Asking {display_url(base_url)} for its models"):
             models = discover_models(base_url, api_key)
     except ClawdbotLiteLLMError as error:
         click.echo(
@@ -237,7 +244,7 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
     after = plan(before, answers)
     provider = "models.providers.litellm"
     lines = [
-        f"{provider}.baseUrl = {answers.base_url}",
+        f"{provider}.baseUrl = {display_url(answers.base_url)}",
         f"{provider}.apiKey = {API_KEY_REFERENCE}",
         f'{provider}.api = "openai-completions"',
     ]
@@ -279,7 +286,8 @@ def summary(before: Mapping[str, Any], answers: OnboardingAnswers, key: KeyChoic
     "--litellm-api-key",
     "api_key",
     metavar="KEY",
-    help=f"Proxy key, written to the config's env block (default: ${ENV_API_KEY}, not written).",
+    help=f"Proxy key, written to the config's env block (default: ${ENV_API_KEY}, not written); "
+    "- reads it from stdin, so it stays out of ps and shell history.",
 )
 @click.option(
     "--litellm-base-url",
@@ -323,6 +331,9 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
     Writes the provider, the model, its alias and the primary model ref; the key is referenced as
     ${LITELLM_API_KEY}. A key you type goes into the config's env block (file mode 0600); a key
     from your environment is not written at all. Running it again changes nothing new.
+
+    Without a terminal, run it with --non-interactive; pass the key on stdin with
+    --litellm-api-key - (e.g. --litellm-api-key - < key.txt).
     """
     if auth_choice.strip().lower() != AUTH_CHOICE:
         raise click.BadParameter(
@@ -335,6 +346,15 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
     environ = os.environ
     path = config_path(explicit, environ)
     document = load_document(path)  # a broken config fails here, before any question
+    if interactive and not stdin_is_terminal():
+        fail(
+            "onboard cannot prompt: standard input is not a terminal. Run it non-interactively: "
+            "clawdbot-litellm onboard --non-interactive [--litellm-api-key - < key.txt] "
+            f"[--litellm-base-url URL] [--litellm-model ID] (the key from ${ENV_API_KEY} "
+            "when no --litellm-api-key is given)"
+        )
+    if api_key == STDIN:
+        api_key = read_stdin_value("LiteLLM API key")
 
     if interactive:
         click.echo(
@@ -385,8 +405,7 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
         click.echo(f"{result.path} already had these settings; nothing changed:")
     for line in summary(result.before, answers, key):
         click.echo(f"  {line}")
-    for note in result.notes:
-        click.echo(f"Warning: {note}", err=True)
+    echo_warnings(result.notes)
     if key.typed is not None and environ.get(ENV_API_KEY, "").strip() not in ("", key.typed):
         click.echo(
             f"Note: {ENV_API_KEY} is also set in this shell and takes precedence over the key "

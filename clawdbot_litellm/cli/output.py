@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -66,6 +66,36 @@ def fail(message: str) -> None:
     """Print a one-screen error (the first line is the summary) and exit 1."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(EXIT_USER_ERROR)
+
+
+STDIN = "-"
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person could answer a prompt (``sys.stdin`` is what click's runner swaps)."""
+    return sys.stdin.isatty()
+
+
+def read_stdin_value(what: str) -> str:
+    """The value given as ``-``: stdin up to its end, without the line break a shell adds.
+
+    A key passed this way never appears in ``ps`` or in the shell's history. From a terminal
+    it is asked for with echo off.
+    """
+    if stdin_is_terminal():
+        text = str(click.prompt(what, hide_input=True, default="", show_default=False))
+    else:
+        text = sys.stdin.read()
+    text = text.removesuffix("\n").removesuffix("\r")
+    if not text.strip():
+        fail(f"{what}: standard input was empty; pipe the value in, e.g. from a file: < key.txt")
+    return text
+
+
+def echo_warnings(notes: Iterable[str]) -> None:
+    """Notes of a library call (an edit's new config warnings) as ``Warning: ...`` lines."""
+    for note in notes:
+        click.echo(f"Warning: {note}", err=True)
 
 
 def echo_json(data: Any) -> None:

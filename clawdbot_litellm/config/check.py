@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import ConfigError, ConfigValidationError, Problem
 from .load import effective_environ, load_document, references
 from .locate import config_path
-from .resolve import resolve_quietly
+from .resolve import ImplicitProvider, resolve_quietly
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,10 @@ class ConfigReport:
 
 
 def find_problems(
-    path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> ConfigReport:
     """Syntax and include errors, missing ``${VAR}``, schema problems and ``check()`` problems,
     all of them, instead of stopping at the first as loading does."""
@@ -54,7 +57,7 @@ def find_problems(
             )
     notes: tuple[str, ...] = ()
     try:
-        resolved = resolve_quietly(document, env, None)
+        resolved = resolve_quietly(document, env, implicit)
     except ConfigValidationError as error:
         problems.extend(error.problems)
     except ConfigError as error:

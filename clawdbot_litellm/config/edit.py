@@ -26,6 +26,8 @@ from typing import Any
 from ..errors import ConfigError, ConfigValidationError, ConfigWriteError, Problem
 from .load import (
     INCLUDE_KEY,
+    check_parents,
+    dangling_symlink,
     effective_environ,
     expand_document,
     json_type,
@@ -67,6 +69,7 @@ class EditResult:
 def read_raw(path: Path) -> tuple[str, dict[str, Any], bool]:
     """The file's text, its own parsed content (includes not inlined) and whether it exists."""
     if not path.exists() and not path.is_symlink():
+        check_parents(path)
         return "", {}, False
     text = read_text(path)
     data = parse_json5(text, str(path))
@@ -256,6 +259,11 @@ def _remove_stale_temps(file: Path) -> None:
 
 def _write_private(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically: a 0600 temp file beside it, fsync, rename."""
+    _commit(_staged(target, data), target)
+
+
+def _staged(target: Path, data: bytes) -> Path:
+    """``data`` in a 0600 temp file beside ``target``, synced to disk (removed on failure)."""
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -263,10 +271,20 @@ def _write_private(target: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o600)
-        os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        raise
+    return Path(temp)
+
+
+def _commit(staged: Path, target: Path) -> None:
+    """Rename a staged file over ``target`` and sync the directory (a rename is atomic)."""
+    try:
+        os.replace(staged, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(staged)
         raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(target.parent, os.O_RDONLY)
@@ -305,8 +323,11 @@ def edit_config(
     """
     env = os.environ if environ is None else environ
     located = config_path(path, env)
+    if located.is_symlink() and not located.exists():
+        raise dangling_symlink(located)  # as reading says; writing would create its target
     # Write through a symlink (dotfile managers), not over it; lock beside the real file.
     file = Path(os.path.realpath(located)) if located.is_symlink() else located
+    check_parents(file)
     _make_dirs(file.parent)
     with _locked(file):
         _remove_stale_temps(file)
@@ -319,8 +340,16 @@ def edit_config(
             return EditResult(located, False, before, after, backup=None, notes=notes)
         dropped = existed and has_comments(text)
         try:
-            backup = _rotate_backups(file, file.read_bytes()) if existed else None
-            _write_private(file, dump_config(after).encode("utf-8"))
+            # The new file is written (and synced) before the backups move: a write that fails
+            # leaves the file and every backup as they were.
+            staged = _staged(file, dump_config(after).encode("utf-8"))
+            try:
+                backup = _rotate_backups(file, file.read_bytes()) if existed else None
+                _commit(staged, file)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(staged)
+                raise
         except OSError as error:
             raise ConfigWriteError(
                 f"Cannot write {file}: {error.strerror or error}; the file is unchanged. Check "
@@ -345,6 +374,7 @@ def get_config_value(
     config: str | os.PathLike[str] | None = None,
     raw: bool = False,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> Any:
     """The value at ``path_expr``: resolved (includes, env block, ``${VAR}``, model defaults) by
     default, or as written in the file with ``raw=True``."""
@@ -353,7 +383,8 @@ def get_config_value(
         env = os.environ if environ is None else environ
         _, data, _ = read_raw(config_path(config, env))
         return get_at(data, segments)
-    return _json_like(get_at(load_config(config, environ=environ).resolved_data(), segments))
+    resolved = load_config(config, environ=environ, implicit=implicit)
+    return _json_like(get_at(resolved.resolved_data(), segments))
 
 
 def _json_like(value: Any) -> Any:
@@ -371,6 +402,7 @@ def set_config_value(
     *,
     config: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> EditResult:
     """Set one value in the raw file (validated; nothing else in the file changes).
 
@@ -388,7 +420,7 @@ def set_config_value(
         return updated
 
     try:
-        result = edit_config(config, mutate, environ=environ)
+        result = edit_config(config, mutate, environ=environ, implicit=implicit)
     except ConfigValidationError as error:
         hints = [Problem(format_path(segments), note) for note in path_notes]
         if include:
@@ -428,7 +460,10 @@ def unset_config_value(
     *,
     config: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> EditResult:
     """Remove one value from the raw file (``ConfigPathNotFoundError`` if it is not there)."""
     segments = parse_path(path_expr)
-    return edit_config(config, lambda data: unset_at(data, segments), environ=environ)
+    return edit_config(
+        config, lambda data: unset_at(data, segments), environ=environ, implicit=implicit
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -168,6 +168,12 @@ class ProviderConfig(_Owned):
     def _models_list(cls, value: Any) -> Any:
         return tuple(value) if isinstance(value, list) else value
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A base URL may carry user:password@ (a plugin's ImplicitProvider repr shows this one).
+        for name, value in super().__repr_args__():
+            shown = display_url(value) if name == "base_url" and isinstance(value, str) else value
+            yield name, shown
+
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -176,7 +182,7 @@ class ProviderConfig(_Owned):
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(
-                f"{value!r} is not an http(s) URL; write it like http://localhost:4000"
+                f"{display_url(value)!r} is not an http(s) URL; write it like http://localhost:4000"
             )
         return value
 

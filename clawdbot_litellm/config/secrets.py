@@ -6,6 +6,7 @@ is masked the same way in reprs, messages, ``config get``, ``doctor`` and ``mode
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,12 +29,27 @@ def mask_secret(secret: str | None) -> str:
 
 
 def display_url(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced, for reprs, warnings and messages."""
-    parts = urlsplit(url)
+    """``url`` with any ``user:password@`` replaced: the one way a URL is shown to a person
+    (reprs, warnings, messages, ``doctor``, ``models list``, ``config get``)."""
+    if "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the host: show nothing after the scheme
+        return url.partition("://")[0] + "://***" if "://" in url else "***"
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+
+
+def mask_urls(text: str) -> str:
+    """``text`` with every URL in it shown through ``display_url`` (for messages that quote
+    another library's error, which may name the URL it was given)."""
+    return _URL_IN_TEXT.sub(lambda m: display_url(m.group(0)), text) if "@" in text else text
 
 
 _SECRET_SUFFIXES = ("apikey", "accesskey", "privatekey", "secretkey", "token", "secret", "password")
@@ -76,11 +92,14 @@ def mask_secrets(data: Any, at: Sequence[Segment] = ()) -> Any:
         return {k: mask_secrets(v, (*at, k)) for k, v in data.items()}
     if isinstance(data, list):
         return [mask_secrets(v, (*at, i)) for i, v in enumerate(data)]
-    if isinstance(data, bool) or data is None or not is_secret_path(at):
+    if isinstance(data, bool) or data is None:
         return data
+    if not is_secret_path(at):
+        # Any URL in the config (a baseUrl, a webhook) may carry user:password@.
+        return display_url(data) if isinstance(data, str) and "://" in data else data
     if isinstance(data, str):
         return data if _only_references(data) else mask_secret(data)
     return mask_secret(str(data))
 
 
-__all__ = ["display_url", "is_secret_path", "mask_secret", "mask_secrets"]
+__all__ = ["display_url", "is_secret_path", "mask_secret", "mask_secrets", "mask_urls"]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from ..config.secrets import mask_secret
+from ..config.secrets import display_url, mask_secret
 from ..errors import ProxyLaunchError
 
 PROXY_ENV = "CLAWDBOT_LITELLM_PROXY"
@@ -226,7 +226,7 @@ class LocalProxy:
 
     def __repr__(self) -> str:  # never shows the key
         state = f"pid={self._process.pid}" if self._process else "stopped"
-        return f"{type(self).__name__}({self.base_url}, {state})"
+        return f"{type(self).__name__}({display_url(self.base_url)}, {state})"
 
     def __enter__(self) -> LocalProxy:
         return self.start()
@@ -318,7 +318,8 @@ class LocalProxy:
                 pass
             time.sleep(0.25)
         raise ProxyLaunchError(
-            f"The LiteLLM proxy did not answer {url} within {self.startup_timeout:.0f} s"
+            f"The LiteLLM proxy did not answer {display_url(url)} "
+            f"within {self.startup_timeout:.0f} s"
         )
 
     def stop(self) -> None:

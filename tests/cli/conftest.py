@@ -21,3 +21,10 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     return home
+
+
+@pytest.fixture
+def as_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CliRunner's stdin stands in for a person at a terminal (test_onboard_pty.py drives a real
+    one); without this, onboard refuses to prompt a stdin that is not a terminal."""
+    monkeypatch.setattr("clawdbot_litellm.cli.onboard.stdin_is_terminal", lambda: True)

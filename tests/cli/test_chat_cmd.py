@@ -240,16 +240,22 @@ def test_an_image_goes_to_a_vision_model(proxy_config: Path, tmp_path: Path, cas
 def test_fallbacks_answer_when_the_model_is_rate_limited(
     tmp_path: Path, proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A misspelt fallback on the way is skipped with a Warning: line; the next one answers."""
     monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
     data = config_for(
         proxy_endpoint.base_url,
-        model={"primary": "litellm/rate-limited", "fallbacks": ["litellm/gpt-4"]},
+        model={"primary": "litellm/rate-limited", "fallbacks": ["litellm/gtp-4", "litellm/gpt-4"]},
     )
     config = write(tmp_path / "c.json", data)
     result = run(["--config", str(config), "chat", "Hi"])
     assert result.exit_code == 0, result.output
     assert result.stdout == GPT4_ANSWER + "\n"
-    assert USAGE.match(result.stderr.strip()), result.stderr  # the usage names the fallback
+    warning, usage = result.stderr.strip().splitlines()
+    assert warning.startswith(
+        "Warning: fallback 'litellm/gtp-4' skipped: Unknown model: litellm/gtp-4. Did you mean "
+        "litellm/gpt-4"
+    )
+    assert USAGE.match(usage), result.stderr  # the usage names the fallback
 
 
 def test_config_warnings_are_warning_lines(

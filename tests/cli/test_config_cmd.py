@@ -235,6 +235,32 @@ def test_set_secret_is_masked_in_messages(
     assert "sk-bad" not in err
 
 
+@pytest.mark.parametrize("stdin", ["sk-piped-0123456789abcd\n", "sk-piped-0123456789abcd"])
+def test_set_reads_a_dash_value_from_stdin(config_file: Path, stdin: str) -> None:
+    """``config set PATH -``: the key never has to be on the command line (ps, history)."""
+    from cli_support import run as run_entry
+
+    result = run_entry(
+        ["--config", str(config_file), "config", "set", "models.providers.litellm.apiKey", "-"],
+        input=stdin,
+    )
+    assert result.exit_code == 0, result.output
+    assert "sk-piped-0123456789abcd" not in result.output
+    assert "sk-…abcd" in result.stdout
+    provider = read(config_file)["models"]["providers"]["litellm"]
+    assert provider["apiKey"] == "sk-piped-0123456789abcd"  # the shell's newline is not kept
+
+
+def test_set_with_a_dash_and_nothing_on_stdin_is_refused(config_file: Path) -> None:
+    from cli_support import run as run_entry
+
+    before = config_file.read_text()
+    result = run_entry(["--config", str(config_file), "config", "set", "env.X_KEY", "-"], input="")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Value for env.X_KEY: standard input was empty")
+    assert config_file.read_text() == before
+
+
 def test_set_warns_when_comments_are_dropped(
     capsys: pytest.CaptureFixture[str], config_file: Path
 ) -> None:

@@ -88,6 +88,7 @@ def test_context_window_flag_overrides_a_wrong_figure(
     assert (model["id"], model["contextWindow"]) == ("gpt-4", 128000)
 
 
+@pytest.mark.usefixtures("as_terminal")
 def test_wizard_marks_small_models_refuses_one_and_defaults_to_a_usable_one(
     tmp_path: Path, readme_proxy_endpoint: ProxyEndpoint
 ) -> None:

@@ -425,6 +425,7 @@ def test_list_remote_text_marks_both_directions(proxy_config: Path) -> None:
 
 
 def test_sync_dry_run_then_write(proxy_config: Path) -> None:
+    proxy_config.write_text("// written by hand\n" + proxy_config.read_text())
     before = proxy_config.read_text()
     dry = run(["--config", str(proxy_config), "models", "sync", "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -445,6 +446,10 @@ def test_sync_dry_run_then_write(proxy_config: Path) -> None:
     assert real.exit_code == 0, real.output
     assert real.stdout.splitlines()[0] == f"Wrote {proxy_config}:"
     assert real.stdout.splitlines()[1:] == dry.stdout.splitlines()[1:]
+    # Comment loss is a Warning: line, as from every other writer (not Python's warning format).
+    assert f"\nWarning: {proxy_config} had JSON5 comments; they were dropped" in real.stderr
+    assert "ConfigWarning" not in real.stderr
+    assert "// written by hand" in Path(f"{proxy_config}.bak").read_text()
     data = json.loads(proxy_config.read_text())
     provider = data["models"]["providers"]["litellm"]
     assert provider["apiKey"] == "${LITELLM_API_KEY}"

@@ -196,3 +196,93 @@ def test_the_command_does_not_import_openai(tmp_path: Path) -> None:
     )
     assert "litellm" in [p["id"] for p in json.loads(done.stdout)["providers"]]
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+# --- the other commands see plugin providers (issue 10, item 9) ---------------------------------
+
+IMPLICIT_PROVIDER = """
+from clawdbot_litellm import ImplicitProvider, ModelDefinition
+from clawdbot_litellm.config.schema import ProviderConfig
+
+
+class Provider:
+    id = "acme"
+    label = "Acme Gateway"
+    api = "openai-completions"
+    default_base_url = "http://acme.invalid:9000"
+    env_vars = ()
+    auth_choice = "acme-api-key"
+
+    def implicit_provider(self, environ):
+        config = ProviderConfig(
+            base_url="http://acme.invalid:9000",
+            models=(ModelDefinition(id="acme-large", name="Acme Large"),),
+        )
+        return ImplicitProvider(config, {})
+
+    def create_client(self, config=None, **options):
+        return None
+
+    def discover_models(self, base_url, api_key, *, timeout=10.0):
+        return []
+
+    def onboard(self, *args, **kwargs):
+        return None
+
+
+provider = Provider()
+"""
+
+
+@pytest.fixture
+def acme_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config whose primary model only a plugin supplies."""
+    path = tmp_path / "clawdbot.json"
+    path.write_text(json.dumps({"agents": {"defaults": {"model": {"primary": "acme/acme-large"}}}}))
+    monkeypatch.setenv("CLAWDBOT_CONFIG_PATH", str(path))
+    monkeypatch.setenv("LITELLM_API_KEY", "sk-test-plugins-0123456789")
+    return path
+
+
+def test_without_other_plugins_nothing_is_discovered() -> None:
+    from clawdbot_litellm.plugin_index import (
+        installed_implicit_providers,
+        plugin_providers_installed,
+    )
+
+    assert plugin_providers_installed() is False  # this package's own litellm does not count
+    assert installed_implicit_providers() is None
+
+
+@pytest.mark.usefixtures("acme_config")
+def test_commands_see_the_providers_a_plugin_supplies(add_dist: AddDist) -> None:
+    before = run("config", "validate")
+    assert before.exit_code == 1
+    assert "Unknown model: acme/acme-large" in before.stdout
+
+    add_dist(
+        "acme-gateway", {"acme": "acme_implicit:provider"}, {"acme_implicit": IMPLICIT_PROVIDER}
+    )
+    from clawdbot_litellm.plugin_index import plugin_providers_installed
+
+    assert plugin_providers_installed() is True
+    assert run("config", "validate").exit_code == 0
+    listing = run("models", "list", "--json")
+    assert listing.exit_code == 0, listing.output
+    assert "acme/acme-large" in listing.stdout
+    fallback = run("config", "set", "agents.defaults.model.fallbacks", '["acme/acme-large"]')
+    assert fallback.exit_code == 0, fallback.output
+    assert run("config", "get", "agents.defaults.model.primary").stdout == "acme/acme-large\n"
+
+
+@pytest.mark.usefixtures("acme_config")
+def test_the_disable_switch_holds_plugin_providers_back_here_too(
+    add_dist: AddDist, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_dist(
+        "acme-gateway", {"acme": "acme_implicit:provider"}, {"acme_implicit": IMPLICIT_PROVIDER}
+    )
+    monkeypatch.setenv(ENV_DISABLE, "1")
+    result = run("config", "validate")
+    assert result.exit_code == 1
+    assert "Unknown model: acme/acme-large" in result.stdout

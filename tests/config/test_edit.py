@@ -417,19 +417,39 @@ def test_a_failing_mutation_leaves_the_file(seed: Path) -> None:
     assert seed.read_bytes() == before
 
 
-def test_a_failed_write_leaves_the_file_and_no_temp_file(
-    seed: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("fails", ["create", "fsync"])
+def test_a_failed_write_of_the_file_leaves_it_its_backups_and_no_temp_file(
+    seed: Path, monkeypatch: pytest.MonkeyPatch, fails: str
 ) -> None:
-    before = seed.read_bytes()
+    """The main file's own write fails (not its backup's): backups are rotated only once the
+    new file has been written, so every earlier version is still there, unmoved."""
+    for port in (1, 2):  # two earlier versions in .bak and .bak.1
+        set_config_value("gateway.port", port, config=seed)
+    before = {p.name: p.read_bytes() for p in seed.parent.iterdir()}
+    real_mkstemp, real_fsync = edit.tempfile.mkstemp, edit.os.fsync
+    main_file_fds: set[int] = set()
 
-    def broken_fsync(fd: int) -> None:
-        raise OSError(28, "No space left on device")
+    def mkstemp(**kwargs: Any) -> tuple[int, str]:
+        is_main = kwargs.get("prefix") == f".{seed.name}."  # a backup's is .clawdbot.json.bak.
+        if is_main and fails == "create":
+            raise OSError(28, "No space left on device")
+        fd, name = real_mkstemp(**kwargs)
+        if is_main:
+            main_file_fds.add(fd)
+        return fd, name
 
-    monkeypatch.setattr(edit.os, "fsync", broken_fsync)
+    def fsync(fd: int) -> None:
+        if fd in main_file_fds:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(edit.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(edit.os, "fsync", fsync)
     with pytest.raises(ConfigWriteError, match=r"No space left on device; the file is unchanged"):
-        set_config_value("gateway.port", 1, config=seed)
-    assert seed.read_bytes() == before
-    assert not [p for p in seed.parent.iterdir() if p.name.endswith(".tmp")]
+        set_config_value("gateway.port", 3, config=seed)
+    assert fails == "create" or main_file_fds, "the main file's write was the one that failed"
+    assert {p.name: p.read_bytes() for p in seed.parent.iterdir()} == before
+    assert read(seed)["gateway"]["port"] == 2
 
 
 def test_a_config_that_is_not_an_object(tmp_path: Path) -> None:

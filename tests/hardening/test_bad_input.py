@@ -77,7 +77,8 @@ class Case:
     args: tuple[str, ...]
     expect: tuple[str, ...]
     files: Mapping[str, str | bytes] = field(default_factory=dict)  # beside the config
-    place: str = "file"  # how the config path is made: file, directory, fifo, dangling, loop
+    # how the config path is made: file, directory, fifo, dangling, loop, under-a-file
+    place: str = "file"
     stdin: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     exit_code: int = 1
@@ -347,8 +348,10 @@ CASES = [
         ("Unknown model: litellm/gpt-5", "Did you mean", "models sync --add-all"),
     ),
     Case(
-        "fallback-names-a-missing-model",
-        config(agents={"model": {"primary": "litellm/gpt-4", "fallbacks": ["litellm/gone"]}}),
+        # A missing fallback is skipped with a warning (test_chat_cmd.py); a missing primary is
+        # still an error, whatever the fallbacks.
+        "primary-names-a-missing-model-before-good-fallbacks",
+        config(agents={"model": {"primary": "litellm/gone", "fallbacks": ["litellm/gpt-4"]}}),
         CHAT,
         ("Unknown model: litellm/gone",),
     ),
@@ -576,6 +579,27 @@ CASES = [
         place="dangling",
     ),
     Case(
+        "dangling-symlink-on-edit",
+        "",
+        ("config", "set", "gateway.port", "1"),
+        ("c.json is a symlink to ", "which does not exist; fix the link"),
+        place="dangling",
+    ),
+    Case(
+        "a-file-where-a-directory-should-be",
+        "",
+        LIST,
+        ("a-file/c.json cannot be a config file: ", "a-file is not a directory; fix the path"),
+        place="under-a-file",
+    ),
+    Case(
+        "a-file-where-a-directory-should-be-on-edit",
+        "",
+        ("config", "set", "gateway.port", "1"),
+        ("a-file/c.json cannot be a config file: ", "a-file is not a directory; fix the path"),
+        place="under-a-file",
+    ),
+    Case(
         "unreadable-symlink-loop",
         "",
         LIST,
@@ -708,6 +732,9 @@ def _place(case: Case, directory: Path) -> Path:
         os.mkfifo(path)
     elif case.place == "dangling":
         path.symlink_to(directory / "gone" / "clawdbot.json")
+    elif case.place == "under-a-file":
+        (directory / "a-file").write_text("not a directory\n", encoding="utf-8")
+        path = directory / "a-file" / CONFIG_NAME
     elif case.place == "loop":
         path.symlink_to(directory / "other.json")
         (directory / "other.json").symlink_to(path)

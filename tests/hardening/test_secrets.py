@@ -2,7 +2,9 @@
 
 A fresh ``sk-canary-<random>`` key is planted in the config four ways (the env block, as
 onboarding writes a typed key; inline as ``apiKey``; only in ``LITELLM_API_KEY``; and in a config
-that fails validation), next to other secrets (an auth header, a bot token). Every command then
+that fails validation), next to other secrets (an auth header, a bot token); a password is planted
+inside the base URL (``http://user:password@host``) two ways (written in the config, and given
+through ``LITELLM_BASE_URL``). Every command then
 runs, succeeding and failing, with ``--debug`` too, and the canary must not appear in stdout,
 stderr, log records (captured at DEBUG, ``openai`` and ``httpx2`` included), an exception or its
 traceback. Files that end up holding a secret must be 0600 (backups included), and the writers
@@ -32,20 +34,33 @@ from vcr_support import Mode, ProxyEndpoint, cassette_path, find_secrets
 CANARY = f"sk-canary-{secrets.token_hex(12)}"
 NEW_CANARY = f"sk-canary-{secrets.token_hex(12)}"  # a key typed in during the run
 TOKEN = f"bot-canary-{secrets.token_hex(8)}"  # a foreign secret: a Telegram bot token
-CANARIES = (CANARY, NEW_CANARY, TOKEN, CANARY[10:], NEW_CANARY[10:])  # whole, and the random part
+URL_PASSWORD = f"pw-canary-{secrets.token_hex(8)}"  # a credential inside a base URL
+CANARIES = (
+    CANARY,
+    NEW_CANARY,
+    TOKEN,
+    URL_PASSWORD,
+    CANARY[10:],
+    NEW_CANARY[10:],
+    URL_PASSWORD[10:],
+)
 
 
-def closed_url() -> str:
+def closed_url(credential: bool = False) -> str:
+    """A URL nothing listens on; with ``credential``, carrying ``user:URL_PASSWORD@``."""
+    userinfo = f"canary-user:{URL_PASSWORD}@" if credential else ""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+        return f"http://{userinfo}127.0.0.1:{probe.getsockname()[1]}"
 
 
 def document(base_url: str, how: str) -> dict[str, Any]:
-    """A config holding the canary ``how``: env-block, inline, environment, or broken."""
+    """A config holding the canary ``how``: env-block, inline, environment, broken; or a
+    password in the base URL: url-in-file (the canary key inline too) or url-in-environment
+    (``LITELLM_BASE_URL``; no provider in the file, so the environment's is used)."""
     provider: dict[str, Any] = {
         "baseUrl": base_url,
-        "apiKey": CANARY if how == "inline" else "${LITELLM_API_KEY}",
+        "apiKey": CANARY if how in ("inline", "url-in-file") else "${LITELLM_API_KEY}",
         "api": "openai-completions",
         "headers": {"Authorization": f"Bearer {CANARY}" if how != "environment" else "x"},
         "models": [
@@ -62,8 +77,10 @@ def document(base_url: str, how: str) -> dict[str, Any]:
         "models": {"mode": "merge", "providers": {"litellm": provider}},
         "channels": {"telegram": {"enabled": True, "botToken": TOKEN}},
     }
-    if how in ("env-block", "broken"):
+    if how in ("env-block", "broken", "url-in-environment"):
         data["env"] = {"LITELLM_API_KEY": CANARY}
+    if how == "url-in-environment":
+        del data["models"]
     return data
 
 
@@ -153,7 +170,7 @@ DEBUG_COMMANDS = [
     ("debug-doctor", ["--debug", "doctor"]),
     ("debug-plugins", ["--debug", "plugins"]),
 ]
-PLANTED = ["env-block", "inline", "environment", "broken"]
+PLANTED = ["env-block", "inline", "environment", "broken", "url-in-file", "url-in-environment"]
 
 
 @pytest.fixture
@@ -168,13 +185,14 @@ def planted(
     directory = tmp_path / "state"
     directory.mkdir(mode=0o700)
     path = directory / "clawdbot.json"
-    path.write_text(json.dumps(document(closed_url(), how), indent=2) + "\n")
+    path.write_text(json.dumps(document(closed_url(how == "url-in-file"), how), indent=2) + "\n")
     path.chmod(0o600)
     if how == "environment":
         monkeypatch.setenv("LITELLM_API_KEY", CANARY)
     monkeypatch.setenv("CLAWDBOT_LITELLM_MAX_RETRIES", "0")
     monkeypatch.setenv("CLAWDBOT_LITELLM_TIMEOUT", "5")
-    monkeypatch.setenv("LITELLM_BASE_URL", closed_url())  # onboarding's default URL
+    # onboarding's default URL; the environment's provider's when the file has none
+    monkeypatch.setenv("LITELLM_BASE_URL", closed_url(how.startswith("url-")))
     return path
 
 
@@ -193,6 +211,26 @@ def test_no_command_shows_the_key(
     if CANARY not in before:
         # No writer turns the ${LITELLM_API_KEY} reference into the key it stands for.
         assert CANARY not in planted.read_text()
+
+
+URL_SHOWN = [["chat", "Hi"], ["doctor"], ["models", "list", "--remote", "--json"]]
+
+
+@pytest.mark.parametrize(
+    ("planted", "args"),
+    [(how, args) for how in ("url-in-file", "url-in-environment") for args in URL_SHOWN]
+    + [("url-in-file", ["config", "get", "models.providers.litellm.baseUrl"])],
+    ids=[f"{args[0]}-{how}" for how in ("url-in-file", "url-in-environment") for args in URL_SHOWN]
+    + ["config-get-url-in-file"],
+    indirect=["planted"],
+)
+def test_a_password_in_the_base_url_is_shown_masked(planted: Path, args: list[str]) -> None:
+    """The sweep above is not vacuous for URLs: the URL is shown, with its credential masked."""
+    outcome = run_cli(["--config", str(planted), *args])
+    shown = outcome.stdout + outcome.stderr
+    assert "://***@127.0.0.1:" in shown, shown
+    assert URL_PASSWORD not in shown
+    assert "canary-user" not in shown
 
 
 @pytest.mark.usefixtures("loopback_allowed")

@@ -1,9 +1,10 @@
 """Custom auth for the test proxy, loaded by LiteLLM itself (not by pytest).
 
 Without a database LiteLLM answers a wrong key with 400 ``No connected db.`` and a missing key
-with a plain 500. Real deployments answer 401, so the adapter must be proven against a real 401:
-this hook accepts only the proxy's ``master_key`` and raises 401 for anything else.
-It runs inside the proxy's own virtualenv, so it may import ``fastapi`` and ``litellm``.
+with a bare text/plain "500 Internal Server Error". Real deployments answer 401, so the adapter
+must be proven against a real 401: this hook accepts only the proxy's ``master_key`` and raises
+401 for anything else. It runs inside the proxy's own virtualenv, so it may import ``fastapi``
+and ``litellm``.
 """
 
 from __future__ import annotations
