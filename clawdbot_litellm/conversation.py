@@ -286,12 +286,12 @@ class _ConversationBase:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the stored form as JSON: atomically, readable by its owner only (0600)."""
-        from .config.edit import _write_private
+        from .config.edit import write_private
 
         target = Path(path).expanduser()
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         try:
-            _write_private(target, text.encode("utf-8"))
+            write_private(target, text.encode("utf-8"))
         except OSError as error:
             raise ConversationFormatError(
                 f"Cannot write the conversation to {target}: {error.strerror or error}; choose "

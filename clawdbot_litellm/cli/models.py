@@ -30,7 +30,7 @@ from ..errors import ClawdbotLiteLLMError, InvalidModelRefError, UnsupportedAPIE
 from ..plugin_index import installed_implicit_providers
 from ..refs import SEND_API, parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
-from .output import echo_json, echo_warnings, fail, warnings_as_lines
+from .output import echo_json, echo_warnings, fail, provider_option, warnings_as_lines
 from .spinner import spinner
 
 # --- shared --------------------------------------------------------------------------------------
@@ -380,13 +380,7 @@ def sync_models(ctx: click.Context, add_all: bool, dry_run: bool, provider_name:
     what the real run would write.
     """
     resolved = _load(ctx)
-    provider = resolved.providers.get(provider_name.strip().lower())
-    if provider is None:
-        fail(
-            f"No provider {provider_name!r} is configured (configured: "
-            f"{', '.join(resolved.providers) or 'none'}); pass --provider NAME"
-        )
-        return
+    provider = provider_option(resolved, provider_name)
     path, raw = resolved.path, resolved.document.raw
     configured_definitions(raw, provider.name)  # fail before any network call
     served = discover_for(provider)

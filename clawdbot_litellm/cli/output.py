@@ -7,11 +7,15 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import ClawdbotLiteLLMError
+
+if TYPE_CHECKING:
+    from ..config.resolve import ResolvedConfig
+    from ..config.schema import Provider
 
 EXIT_USER_ERROR = 1
 
@@ -66,6 +70,18 @@ def fail(message: str) -> None:
     """Print a one-screen error (the first line is the summary) and exit 1."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(EXIT_USER_ERROR)
+
+
+def provider_option(config: ResolvedConfig, name: str) -> Provider:
+    """The provider a ``--provider NAME`` option names, or one ``Error:`` line and exit 1."""
+    provider = config.providers.get(name.strip().lower())
+    if provider is None:
+        fail(
+            f"No provider {name!r} is configured (configured: "
+            f"{', '.join(config.providers) or 'none'}); pass --provider NAME"
+        )
+        raise AssertionError("unreachable")  # pragma: no cover - fail() exits
+    return provider
 
 
 STDIN = "-"

@@ -16,7 +16,7 @@ from ..config.resolve import ConfigWarning, load_config
 from ..config.schema import DEFAULT_PROVIDER
 from ..config.secrets import display_url, mask_secret
 from ..proxy_status import NO_DB, STATUS_TIMEOUT, check_health, key_status
-from .output import echo_json, fail, warnings_as_lines
+from .output import echo_json, provider_option, warnings_as_lines
 
 
 def _money(value: float | None) -> str:
@@ -64,13 +64,7 @@ def status(ctx: click.Context, as_json: bool, provider_name: str, timeout: float
     """
     with warnings_as_lines(ConfigWarning):
         config = load_config((ctx.obj or {}).get("config"))
-    provider = config.providers.get(provider_name.strip().lower())
-    if provider is None:
-        fail(
-            f"No provider {provider_name!r} is configured (configured: "
-            f"{', '.join(config.providers) or 'none'}); pass --provider NAME"
-        )
-        return
+    provider = provider_option(config, provider_name)
     health = check_health(provider, timeout)
     found = key_status(provider, health, timeout) if health.live else None
     info = found.info if found is not None else None

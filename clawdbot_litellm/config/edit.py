@@ -236,7 +236,7 @@ def _rotate_backups(file: Path, current: bytes) -> Path:
         if older.exists():
             os.replace(older, _backup_name(file, n))
     newest = _backup_name(file, 0)
-    _write_private(newest, current)
+    write_private(newest, current)
     return newest
 
 
@@ -257,7 +257,7 @@ def _remove_stale_temps(file: Path) -> None:
                 os.unlink(file.parent / name)
 
 
-def _write_private(target: Path, data: bytes) -> None:
+def write_private(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically: a 0600 temp file beside it, fsync, rename."""
     _commit(_staged(target, data), target)
 
