@@ -375,28 +375,24 @@ def build_request(
     ref: str | None = None,
 ) -> PreparedRequest:
     """Clawdbot's mapping of a model definition onto an OpenAI chat completions request."""
-    from .tools import (
-        check_tool_results,
-        response_format_param,
-        tool_choice_param,
-        tool_definitions,
-    )
+    from . import tools as _tools  # pydantic-heavy; cached after the first request
 
     options = options or ChatOptions()
     ref = ref or model.id
     notes: list[str] = []
     kwargs = _extra(options.extra, model)
-    tools = tool_definitions(options.tools)
+    tools = _tools.tool_definitions(options.tools) if options.tools else []
     if tools:
         kwargs["tools"] = tools
     if options.tool_choice is not None:
-        kwargs["tool_choice"] = tool_choice_param(options.tool_choice, tools)
+        kwargs["tool_choice"] = _tools.tool_choice_param(options.tool_choice, tools)
     if options.response_format is not None:
-        kwargs["response_format"] = response_format_param(options.response_format)
+        kwargs["response_format"] = _tools.response_format_param(options.response_format)
         _json_value(kwargs["response_format"], "response_format")
     tool_chars = len(_json_value(tools, "tools")) if tools else 0
     messages = build_messages(prompt, model, options, ref)
-    check_tool_results(messages)
+    if not isinstance(prompt, str):  # only a message list can hold tool results
+        _tools.check_tool_results(messages)
     prompt_tokens = estimate_tokens(messages, tool_chars)
     limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
     compat = model.compat
@@ -463,6 +459,8 @@ def _extra(extra: Mapping[str, Any], model: ModelDefinition) -> dict[str, Any]:
     """
     if not isinstance(extra, Mapping):
         raise UnsupportedInputError(f"extra must be a dict, not {type(extra).__name__}")
+    if not extra:  # the usual request: nothing to check or merge
+        return {"extra_headers": dict(model.headers)} if model.headers else {}
     kwargs: dict[str, Any] = {}
     for key, value in extra.items():
         if not isinstance(key, str):
