@@ -105,7 +105,8 @@ class _Base:
             raise other_api_error(target, self.config.providers)
         prepared = build_request(target.model, prompt, options, stream=stream, ref=str(target.ref))
         kwargs = prepared.kwargs
-        _unknown_to_body(kwargs)
+        if options.extra:  # only a caller's extra keys can be unknown to ``create``
+            _unknown_to_body(kwargs)
         if not target.provider.api_key:
             kwargs["extra_headers"] = {
                 **kwargs.get("extra_headers", {}),

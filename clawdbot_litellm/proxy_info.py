@@ -14,7 +14,7 @@ total is there; the stream's cost comes from its last chunk (``usage.cost``) ins
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,83 +60,100 @@ class ProxyInfo:
         return asdict(self)
 
 
-def _text(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        return None
+def _text(value: str) -> str | None:
     value = value.strip()
     return None if value in ("", "None", "null") else value
 
 
-def _float(headers: Mapping[str, str], name: str) -> float | None:
-    value = _text(headers, name)
-    if value is None:
+def _float(value: str) -> float | None:
+    text = _text(value)
+    if text is None:
         return None
     try:
-        number = float(value)
+        number = float(text)
     except ValueError:
         return None
     return number if math.isfinite(number) else None
 
 
-def _int(headers: Mapping[str, str], name: str) -> int | None:
-    number = _float(headers, name)
+def _int(value: str) -> int | None:
+    number = _float(value)
     return int(number) if number is not None and number.is_integer() else None
+
+
+# header (after ``x-litellm-``) -> (ProxyInfo field, parser); the rest are never read.
+_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "call-id": ("call_id", _text),
+    "response-cost": ("cost", _float),
+    "model-id": ("model_id", _text),
+    "model-group": ("model_group", _text),
+    "attempted-retries": ("attempted_retries", _int),
+    "attempted-fallbacks": ("attempted_fallbacks", _int),
+    "response-duration-ms": ("duration_ms", _float),
+    "overhead-duration-ms": ("overhead_ms", _float),
+    "key-spend": ("key_spend", _float),
+    "key-max-budget": ("key_max_budget", _float),
+}
+_BREAKDOWN: dict[str, str] = {
+    "response-cost-input": "input",
+    "response-cost-output": "output",
+    "response-cost-cache-read": "cache_read",
+    "response-cost-cache-creation": "cache_creation",
+    "response-cost-reasoning": "reasoning",
+}
 
 
 _RAW_PREFIX = PREFIX.encode()
 _SIZE = len(PREFIX)
+# The raw (bytes, lower-case) names of the headers read, to what follows the prefix.
+_READ = {f"{PREFIX}{name}".encode(): name for name in (*_FIELDS, *_BREAKDOWN)}
 
 
-def _litellm_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """``x-litellm-*`` headers as a plain dict keyed by the rest of the lower-cased name.
+def _litellm_headers(headers: Mapping[str, str]) -> dict[str, str] | None:
+    """The ``x-litellm-*`` headers read, keyed by the rest of the lower-cased name; ``None`` when
+    the answer has no ``x-litellm-*`` header at all (the server is not LiteLLM).
 
-    One pass, over ``httpx2.Headers.raw`` (bytes) when there is one: its ``get`` and ``items``
-    decode and scan the whole list on every call, and this runs for every answer.
+    One pass, over ``httpx2.Headers.raw`` (bytes) when there is one, decoding only the headers
+    read: ``Headers.get`` and ``items`` decode and scan the whole list on every call, and this
+    runs for every answer.
     """
+    found: dict[str, str] = {}
+    litellm = False
     raw = getattr(headers, "raw", None)
     if isinstance(raw, list):
-        return {
-            name[_SIZE:].lower().decode("latin-1"): value.decode("latin-1")
-            for name, value in raw
-            if name[:_SIZE].lower() == _RAW_PREFIX
-        }
-    return {
-        name[_SIZE:].lower(): value
-        for name, value in headers.items()
-        if name[:_SIZE].lower() == PREFIX
-    }
+        for name, value in raw:
+            lower = name.lower()
+            key = _READ.get(lower)
+            if key is not None:
+                found[key] = value.decode("latin-1")
+            elif not litellm and lower.startswith(_RAW_PREFIX):
+                litellm = True
+    else:
+        for text, value in headers.items():
+            lower_text = text.lower()
+            if lower_text.startswith(PREFIX):
+                litellm = True
+                rest = lower_text[_SIZE:]
+                if rest in _FIELDS or rest in _BREAKDOWN:
+                    found[rest] = value
+    return found if found or litellm else None
 
 
 def proxy_info(headers: Mapping[str, str]) -> ProxyInfo | None:
     """The ``ProxyInfo`` in a response's headers, or ``None`` when no ``x-litellm-*`` header is
-    there (the server is not a LiteLLM proxy)."""
-    headers = _litellm_headers(headers)
-    if not headers:
+    there (the server is not a LiteLLM proxy). One pass over the headers present: this runs for
+    every answer."""
+    found = _litellm_headers(headers)
+    if found is None:
         return None
-    cost = _float(headers, "response-cost")
-    breakdown = None
-    if cost is not None:
-        breakdown = CostBreakdown(
-            input=_float(headers, "response-cost-input"),
-            output=_float(headers, "response-cost-output"),
-            cache_read=_float(headers, "response-cost-cache-read"),
-            cache_creation=_float(headers, "response-cost-cache-creation"),
-            reasoning=_float(headers, "response-cost-reasoning"),
-        )
-    return ProxyInfo(
-        call_id=_text(headers, "call-id"),
-        cost=cost,
-        cost_breakdown=breakdown,
-        model_id=_text(headers, "model-id"),
-        model_group=_text(headers, "model-group"),
-        attempted_retries=_int(headers, "attempted-retries"),
-        attempted_fallbacks=_int(headers, "attempted-fallbacks"),
-        duration_ms=_float(headers, "response-duration-ms"),
-        overhead_ms=_float(headers, "overhead-duration-ms"),
-        key_spend=_float(headers, "key-spend"),
-        key_max_budget=_float(headers, "key-max-budget"),
-    )
-
-
-__all__ = ["CostBreakdown", "ProxyInfo", "proxy_info"]
+    fields: dict[str, Any] = {}
+    parts: dict[str, float | None] = {}
+    for name, value in found.items():
+        spec = _FIELDS.get(name)
+        if spec is not None:
+            fields[spec[0]] = spec[1](value)
+        elif name in _BREAKDOWN:
+            parts[_BREAKDOWN[name]] = _float(value)
+    if fields.get("cost") is not None:
+        fields["cost_breakdown"] = CostBreakdown(**parts)
+    return ProxyInfo(**fields)
