@@ -11,6 +11,7 @@ sections this package touches, with everything else kept as it was.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from compat_support import run
 
 from clawdbot_litellm.config.check import find_problems
 from clawdbot_litellm.config.clawdbot_schema import unknown_key_problems
-from clawdbot_litellm.config.edit import read_raw, set_config_value
+from clawdbot_litellm.config.edit import has_comments, read_raw, set_config_value
 
 ENV = {
     "MOONSHOT_API_KEY": "sk-test-moonshot-0000",
@@ -403,8 +404,17 @@ def test_docs_config_validates_lists_and_edits(
 
     # edited
     _, before, _ = read_raw(config)
-    result = set_config_value(edit_path, edit_value, config=config)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        result = set_config_value(edit_path, edit_value, config=config)
     assert result.changed
+    # The only thing an edit may say: that JSON5 comments were dropped (for configs that had them).
+    assert [str(w.message) for w in said] == (
+        [f"{config} had JSON5 comments; they were dropped because the config is written back "
+         f"as JSON (the previous version is in {config}.bak)"]
+        if has_comments(text)
+        else []
+    )  # fmt: skip
     _, after, _ = read_raw(config)
     assert find_problems(config).problems == ()
     assert unknown_key_problems(after) == []  # Clawdbot's strict levels still pass

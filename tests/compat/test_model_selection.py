@@ -88,12 +88,13 @@ def test_two_aliases_differing_only_in_case_last_entry_wins() -> None:
 
 def test_an_alias_is_not_looked_up_for_text_with_a_slash() -> None:
     # resolveModelRefFromString: `if (!trimmed.includes("/"))` guards the alias lookup.
-    resolved = config(
-        {
-            "models": {"providers": {"local": local("x")}},
-            "agents": {"defaults": {"models": {"local/x": {"alias": "local/y"}}}},
-        }
-    )
+    with pytest.warns(ConfigWarning, match="alias 'local/y' contains '/'"):
+        resolved = config(
+            {
+                "models": {"providers": {"local": local("x")}},
+                "agents": {"defaults": {"models": {"local/x": {"alias": "local/y"}}}},
+            }
+        )
     with pytest.raises(UnknownModelError):
         resolved.resolve("local/y")
 
