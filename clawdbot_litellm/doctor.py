@@ -41,6 +41,7 @@ from .errors import (
 )
 from .proxy_status import (
     BUDGET_WARNING,
+    DEEP_HEALTH_TIMEOUT,
     NO_DB,
     Health,
     KeyInfo,
@@ -419,18 +420,28 @@ def _expiry_check(info: KeyInfo) -> Check:
 
 
 def _deep_check(provider: Provider, timeout: float) -> Check:
-    healthy, unhealthy, error = deep_health(provider, max(timeout, 60.0))
-    if error:
-        return Check("upstreams (/health)", False, error, "read the proxy's log")
-    if unhealthy:
-        return Check(
-            "upstreams (/health)",
-            False,
-            f"{len(unhealthy)} unhealthy: {', '.join(unhealthy)}; healthy: "
-            f"{', '.join(healthy) or 'none'}",
-            "fix the upstream credentials or endpoints in the proxy's config",
-        )
-    return Check("upstreams (/health)", True, f"{len(healthy)} healthy")
+    """``/health``: fails when a configured model's upstream is unhealthy; other proxy models
+    that are unhealthy only warn (they are the proxy admin's to fix, not this config's)."""
+    name = "upstreams (/health)"
+    found = deep_health(provider, max(timeout, DEEP_HEALTH_TIMEOUT))
+    if found.error:
+        return Check(name, False, found.error, "read the proxy's log")
+    total = len(found.healthy) + len(found.unhealthy)
+    if not total:
+        return _skip(name, "the proxy checked no models")
+    if not found.unhealthy:
+        return Check(name, True, f"all {total} healthy")
+    listed = ", ".join(
+        f"{model} ({status})" if status is not None else model for model, status in found.unhealthy
+    )
+    detail = f"{len(found.unhealthy)} of {total} unhealthy: {listed}"
+    configured = {model.id for model in provider.models}
+    ours = sorted({model for model, _ in found.unhealthy if model in configured})
+    fix = "fix the upstream credentials or endpoints in the proxy's config (its log says why)"
+    if ours:
+        refs = ", ".join(f"{provider.name}/{model}" for model in ours)
+        return Check(name, False, f"{detail}; configured here: {refs}", fix)
+    return Check(name, True, f"{detail}; none of them is configured here", fix, warn=True)
 
 
 def run_checks(
@@ -443,7 +454,8 @@ def run_checks(
     """Run every check against the config (explicit path or the usual locations) and its proxy.
 
     Never raises for a broken setup: each problem is a failed ``Check`` with its fix.
-    ``deep`` adds the proxy's ``/health``, which calls every upstream (and costs requests).
+    ``deep`` adds the proxy's ``/health``, which calls every upstream (and costs requests); it
+    waits at least ``DEEP_HEALTH_TIMEOUT`` seconds for it, ``timeout`` if that is longer.
     """
     env = os.environ if environ is None else environ
     path = locate_config(config_path, env)

@@ -222,40 +222,98 @@ def key_status(
     return KeyStatus(info)
 
 
-def deep_health(provider: Provider, timeout: float = 60.0) -> tuple[list[str], list[str], str]:
-    """``/health``: ``(healthy, unhealthy, error)`` model names; it calls every upstream."""
+# LiteLLM 1.108.7 checks every deployment at once, each for up to HEALTH_CHECK_TIMEOUT_SECONDS
+# (60 s unless the proxy's admin changes it), so a hung upstream makes /health take a minute.
+DEEP_HEALTH_TIMEOUT = 90.0
+
+
+@dataclass(frozen=True)
+class UpstreamHealth:
+    """What ``/health`` said of each deployment, by the proxy's model name (never an upstream
+    URL, key or error text: LiteLLM's answer carries ``api_base`` and, in its errors, whatever
+    the upstream library printed).
+
+    ``unhealthy`` pairs a name with the HTTP status LiteLLM gives the failure (``None`` when it
+    gives none); ``error`` says why there is no answer at all.
+    """
+
+    healthy: tuple[str, ...] = ()
+    unhealthy: tuple[tuple[str, int | None], ...] = ()
+    error: str | None = None
+
+
+def deep_health(provider: Provider, timeout: float = DEEP_HEALTH_TIMEOUT) -> UpstreamHealth:
+    """``/health``, which calls every upstream (and costs requests); names from ``/model/info``.
+
+    ``/health`` names a deployment by its ``litellm_params.model`` (five proxy models routed to
+    ``openai/gpt-4`` all read ``openai/gpt-4``) and its ``model_id``; ``/model/info`` maps that id
+    to the model name clients use.
+    """
     import httpx2
 
+    root, headers = _root(provider), _headers(provider)
     try:
         with httpx2.Client(timeout=timeout) as http:
-            answer = http.get(f"{_root(provider)}/health", headers=_headers(provider))
+            answer = http.get(f"{root}/health", headers=headers)
+            info = http.get(f"{root}/model/info", headers=headers) if answer.is_success else None
+    except httpx2.TimeoutException:
+        return UpstreamHealth(error=f"/health did not answer within {timeout:g} s")
     except httpx2.HTTPError as error:
-        return [], [], f"{type(error).__name__}: {error}"
-    if answer.status_code != 200:
-        return [], [], f"/health answered {answer.status_code}"
+        return UpstreamHealth(error=f"/health could not be reached ({type(error).__name__})")
+    if not answer.is_success:
+        return UpstreamHealth(error=f"/health answered {answer.status_code}")
     try:
         body = answer.json()
     except ValueError:
-        return [], [], "/health did not answer JSON"
-    return _names(body.get("healthy_endpoints")), _names(body.get("unhealthy_endpoints")), ""
+        body = None
+    if not isinstance(body, Mapping):
+        return UpstreamHealth(error="/health did not answer as LiteLLM does")
+    names = _model_names(info)
+    healthy = tuple(name for name, _ in _rows(body.get("healthy_endpoints"), names))
+    return UpstreamHealth(healthy, tuple(_rows(body.get("unhealthy_endpoints"), names)))
 
 
-def _names(rows: Any) -> list[str]:
-    names: list[str] = []
-    for row in rows if isinstance(rows, Sequence) and not isinstance(rows, str) else []:
-        if isinstance(row, Mapping):
-            name = row.get("model_name") or row.get("model")
-            if isinstance(name, str):
-                names.append(name)
+def _model_names(info: Any) -> dict[str, str]:
+    """``model_info.id`` -> ``model_name`` from a ``/model/info`` answer (empty if none)."""
+    try:
+        body = info.json() if info is not None and info.is_success else None
+    except ValueError:
+        body = None
+    rows = body.get("data") if isinstance(body, Mapping) else None
+    names: dict[str, str] = {}
+    for row in rows if isinstance(rows, list) else []:
+        details = row.get("model_info") if isinstance(row, Mapping) else None
+        if isinstance(details, Mapping):
+            model_id, name = details.get("id"), row.get("model_name")
+            if isinstance(model_id, str) and isinstance(name, str):
+                names[model_id] = name
     return names
+
+
+def _rows(rows: Any, names: Mapping[str, str]) -> list[tuple[str, int | None]]:
+    """(model name, failure status) per deployment; LiteLLM's upstream model name when the
+    proxy's own name is unknown."""
+    found: list[tuple[str, int | None]] = []
+    for row in rows if isinstance(rows, Sequence) and not isinstance(rows, str) else []:
+        if not isinstance(row, Mapping):
+            continue
+        model_id = row.get("model_id")
+        name = names.get(model_id) if isinstance(model_id, str) else None
+        name = name or row.get("model_name") or row.get("model")
+        if isinstance(name, str):
+            status = row.get("exception_status")
+            found.append((name, _whole(status)))
+    return found
 
 
 __all__ = [
     "BUDGET_WARNING",
+    "DEEP_HEALTH_TIMEOUT",
     "NO_DB",
     "Health",
     "KeyInfo",
     "KeyStatus",
+    "UpstreamHealth",
     "check_health",
     "deep_health",
     "key_status",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.config.resolve import ConfigWarning
-from clawdbot_litellm.doctor import Check, failed, run_checks
+from clawdbot_litellm.config.resolve import ConfigWarning, from_environment
+from clawdbot_litellm.config.schema import Provider
+from clawdbot_litellm.doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
+from clawdbot_litellm.proxy_status import DEEP_HEALTH_TIMEOUT, UpstreamHealth, deep_health
 
 GHOST = "not-on-the-proxy"
 
@@ -353,11 +356,14 @@ def test_models_not_served_and_windows_that_disagree_fail(
     assert window.fix == "run `clawdbot-litellm models sync` (or set contextWindow to 128000)"
     ghost = found[f"model litellm/{GHOST}"]
     assert ghost.ok is False
-    assert ghost.detail.startswith("configured but not served by the proxy (it serves: ")
-    served = ghost.detail.split("(it serves: ", 1)[1].rstrip(")").split(", ")
-    assert served == sorted(served)  # every model the proxy lists, in order, the ghost not
-    assert {"claude-3-opus", "context-overflow", "gpt-4"} <= set(served)
-    assert GHOST not in served
+    prefix = "configured but not served by the proxy (it serves: "
+    assert ghost.detail.startswith(prefix)
+    assert ghost.detail.endswith(")")
+    # The whole served list, sorted (the test proxy's list grows, so not spelt out here).
+    names = ghost.detail[len(prefix) : -1].split(", ")
+    assert names == sorted(names)
+    assert {"claude-3-opus", "context-overflow", "gpt-4"} <= set(names)
+    assert GHOST not in names
     assert "model_list" in ghost.fix
     assert found[f"context window litellm/{GHOST}"].ok is None
     opus = found["context window litellm/claude-3-opus"]
@@ -383,3 +389,35 @@ def test_the_live_proxy_passes(tmp_path: Path, litellm_proxy: Any) -> None:
     checks = run_checks(config, environ={"LITELLM_API_KEY": litellm_proxy.api_key})
     assert not failed(checks), everything(checks)
     assert len(checks) == 14  # + proxy health, key budget, key expiry (skipped: no database)
+
+
+# --- --deep: /health that does not answer -------------------------------------------------------
+
+
+def _provider(base_url: str) -> Provider:
+    config = from_environment({"LITELLM_BASE_URL": base_url, "LITELLM_API_KEY": "sk-test-0000"})
+    return config.providers["litellm"]
+
+
+@pytest.mark.usefixtures("loopback_allowed")
+def test_deep_health_of_a_closed_port_says_it_could_not_reach_it(closed_url: str) -> None:
+    found = deep_health(_provider(closed_url), timeout=5)
+    assert found == UpstreamHealth(error="/health could not be reached (ConnectError)")
+
+
+@pytest.mark.usefixtures("loopback_allowed")
+def test_deep_health_gives_up_after_its_timeout() -> None:
+    with socket.socket() as server:  # accepts the connection, never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        started = time.monotonic()
+        found = deep_health(_provider(f"http://127.0.0.1:{server.getsockname()[1]}"), 0.5)
+        waited = time.monotonic() - started
+    assert found == UpstreamHealth(error="/health did not answer within 0.5 s")
+    assert 0.4 < waited < 5
+
+
+def test_deep_waits_longer_than_litellms_own_per_upstream_limit() -> None:
+    # LiteLLM 1.108.7 gives each upstream check 60 s (HEALTH_CHECK_TIMEOUT_SECONDS), all at
+    # once; the doctor's 5 s default would give up on any slow upstream.
+    assert DEEP_HEALTH_TIMEOUT > 60 > DOCTOR_TIMEOUT

@@ -24,6 +24,7 @@ import click
 from ..config.edit import dump_config
 from ..config.load import load_document
 from ..config.resolve import ConfigWarning, load_config
+from ..config.schema import DEFAULT_PROVIDER
 from ..config.secrets import display_url, mask_secret, mask_secrets
 from ..demo import DEMO_PROXY_CONFIG, MASTER_KEY_ENV, demo_proxy_config
 from ..demo.launcher import LocalProxy, require_litellm
@@ -32,11 +33,12 @@ from ..doctor import run_checks
 from ..onboarding import OnboardingAnswers, onboard
 from .chat import report, send
 from .doctor import print_checks
-from .models import list_models
+from .models import list_models, sync_models
 from .output import warnings_as_lines
 from .spinner import spinner
 
 DEMO_MODEL = "gpt-4"
+SWITCH_TO_MODEL = "claude-3-opus"  # another of the demo proxy's mock models
 DEMO_PROMPT = "Hello! What just happened?"
 ISOLATED_PREFIXES = ("CLAWDBOT_", "LITELLM_")
 LOOPBACK = "127.0.0.1"
@@ -116,7 +118,12 @@ def _keep_chatting(config: Path) -> None:
 
     click.echo("")
     click.echo(click.style("==> Keep chatting with the demo proxy's mock models", bold=True))
-    click.echo("Try /model litellm/gpt-4 or /help; Ctrl-D (or /exit) stops the proxy.")
+    # Only the demo model is configured so far; the session can switch to configured models only.
+    click.echo("$ clawdbot-litellm models sync --add-all")
+    _invoke(sync_models, config, add_all=True, dry_run=False, provider_name=DEFAULT_PROVIDER)
+    click.echo(
+        f"Try /model litellm/{SWITCH_TO_MODEL}, /usage or /help; Ctrl-D (or /exit) stops the proxy."
+    )
     with warnings_as_lines(ConfigWarning):
         resolved = load_config(config)
     run_session(resolved)
@@ -183,7 +190,8 @@ def demo(prompt: str, keep: bool) -> None:
     Needs the LiteLLM proxy: pip install 'clawdbot-litellm[proxy]' (or set
     CLAWDBOT_LITELLM_PROXY to a litellm executable). Exits 1 if doctor finds a problem.
     With --keep, an interactive chat (the same as `chat` with no prompt) follows against the
-    demo proxy and its temporary config, and the proxy is stopped when you leave it.
+    demo proxy and its temporary config (first `models sync --add-all` configures all its mock
+    models, for /model), and the proxy is stopped when you leave it.
     """
     executable = require_litellm()  # before the environment is set aside: it may name the proxy
     with isolated_environ(), tempfile.TemporaryDirectory(prefix="clawdbot-litellm-demo-") as tmp:

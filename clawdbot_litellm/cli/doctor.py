@@ -13,6 +13,7 @@ import click
 
 from ..config.locate import config_path
 from ..doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
+from ..proxy_status import DEEP_HEALTH_TIMEOUT
 from .output import echo_json
 from .spinner import spinner
 
@@ -64,7 +65,8 @@ def print_checks(checks: Sequence[Check]) -> bool:
 @click.option(
     "--deep",
     is_flag=True,
-    help="Also ask the proxy's /health, which calls every upstream model (costs requests).",
+    help="Also ask the proxy's /health, which calls every upstream model (costs requests); "
+    f"waits up to {DEEP_HEALTH_TIMEOUT:g} s for it (--timeout if longer).",
 )
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> None:
@@ -78,7 +80,9 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> Non
     that is down, one whose key is rejected and one whose database is down apart), "key
     budget" (warn at 80%, fail over budget or blocked) and "key expiry" from /key/info
     (skipped when the proxy has no database); a model the key may not call fails. --deep adds
-    "upstreams (/health)". Exits 1 when any check fails; a "warn" passes.
+    "upstreams (/health)": it fails when a configured model's upstream is unhealthy and warns
+    when only the proxy's other models are (each named by the proxy's model name, never by
+    upstream URL). Exits 1 when any check fails; a "warn" passes.
 
     \b
     JSON shape (--json), stable:
@@ -104,7 +108,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> Non
         )
         passed = not failed(checks)
     else:
-        with spinner("Checking the config and the proxy"):
+        with spinner("Checking the config and the proxy" + (" and its upstreams" if deep else "")):
             checks = run_checks(explicit, timeout=timeout, deep=deep)
         passed = print_checks(checks)
     if not passed:

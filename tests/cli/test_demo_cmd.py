@@ -85,6 +85,16 @@ def test_help_names_the_install_step() -> None:
     assert INSTALL in result.stdout
 
 
+def test_help_offers_keep_and_says_the_proxy_stops_after_the_session() -> None:
+    result = run(["demo", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())  # click wraps the help text
+    assert "--keep Afterwards, chat with the proxy's mock models interactively; the proxy " in text
+    assert "stops when the session ends." in text
+    assert "With --keep, an interactive chat" in text
+    assert "and the proxy is stopped when you leave it." in text
+
+
 @pytest.mark.live
 def test_the_whole_demo_runs_against_the_real_proxy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -119,7 +129,6 @@ def test_the_whole_demo_runs_against_the_real_proxy(
     assert "  litellm/claude-3-opus  (context 200000, max out 4096)" in out
     assert "$ clawdbot-litellm chat 'What is this?'" in out
     assert "Hello! This answer came from a real LiteLLM proxy on 127.0.0.1" in out
-    # Without a database the key-budget and key-expiry checks are skipped, not failed.
     assert "All 10 checks passed (2 skipped)." in out
     assert f"Stopped the proxy (pid {pid}); the temporary config goes with it." in out
     assert "litellm/gpt-4: " in result.stderr  # the chat's usage line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ def config_for(base_url: str, models: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 GPT4 = {"id": "gpt-4", "name": "GPT-4", "contextWindow": 128000}
+LIMITED = {"id": "rate-limited", "name": "Limited", "contextWindow": 128000}
 BROKEN = '{ models: { mode: "merge" }\n  oops }\n'
 
 
@@ -201,3 +203,111 @@ def test_doctor_against_the_live_proxy(
     assert "FAIL  model litellm/missing-model: configured but not served" in result.stdout
     assert "skip  context window litellm/missing-model" in result.stdout
     assert result.stdout.splitlines()[-1] == "1 check failed (3 skipped); fix the first one first."
+
+
+# --- --deep: the proxy's /health ------------------------------------------------------------------
+
+DEEP_WARNING = (
+    "--deep: the proxy's /health sends a request to every upstream model; those requests are "
+    "billed by the upstreams."
+)
+# tests/proxy/litellm_config.yaml: 20 deployments, five of them error mocks, in the config's
+# order with the status LiteLLM 1.108.7 gives each failure. /health itself names all five
+# "openai/gpt-4" (their litellm_params.model); the names here come from /model/info.
+UNHEALTHY = (
+    "5 of 20 unhealthy: rate-limited (429), server-error (500), context-overflow (400), "
+    "slow (408), stream-error (529)"
+)
+UPSTREAM_FIX = "fix the upstream credentials or endpoints in the proxy's config (its log says why)"
+
+
+def urls(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s;,()]+", text)
+
+
+def recorded_text(cassette: Any) -> str:
+    """Every response body the cassette holds (None with --live: nothing recorded)."""
+    if cassette is None:
+        return ""
+    bodies = [response["body"]["string"] for response in cassette.responses]
+    return "".join(b.decode() if isinstance(b, bytes) else str(b or "") for b in bodies)
+
+
+def test_deep_warns_first_and_names_unhealthy_upstreams_by_model_name(
+    tmp_path: Path, proxy_endpoint: ProxyEndpoint, cassette: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4]))
+    result = run(["--config", str(config), "doctor", "--deep"])
+    # Only models this config does not use are unhealthy: a warning, not a failure.
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{DEEP_WARNING}\nChecking the config and the proxy and its upstreams...\n"
+    )
+    lines = result.stdout.splitlines()
+    assert lines[-2] == (
+        f"warn  upstreams (/health): {UNHEALTHY}; none of them is configured here; "
+        f"fix: {UPSTREAM_FIX}"
+    )
+    assert lines[-1] == "All 11 checks passed (2 skipped, 1 warning)."
+    # /health's answer holds upstream URLs (api_base) and error texts; none of it is shown.
+    recorded = recorded_text(cassette)
+    if cassette is not None:
+        assert '"api_base"' in recorded
+        assert "stack trace" in recorded
+    assert all(url.startswith(proxy_endpoint.base_url) for url in urls(result.output))
+    assert "api_base" not in result.output
+    assert "Traceback" not in result.output
+    assert "placeholder-not-a-key" not in result.output
+    assert proxy_endpoint.api_key not in result.output
+
+
+def test_deep_fails_when_a_configured_model_is_unhealthy(
+    tmp_path: Path, proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4, LIMITED]))
+    result = run(["--config", str(config), "doctor", "--deep", "--json"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"{DEEP_WARNING}\n"  # no spinner: stdout is the JSON alone
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    assert data["checks"][-1] == {
+        "name": "upstreams (/health)",
+        "status": "fail",
+        "ok": False,
+        "detail": f"{UNHEALTHY}; configured here: litellm/rate-limited",
+        "fix": UPSTREAM_FIX,
+    }
+    # The model itself is served: only /health says its upstream fails.
+    assert {c["name"]: c["status"] for c in data["checks"]}["model litellm/rate-limited"] == "ok"
+    assert all(url.startswith(proxy_endpoint.base_url) for url in urls(result.stdout))
+
+
+@pytest.mark.live
+def test_deep_against_the_live_proxy_in_a_subprocess(tmp_path: Path, litellm_proxy: Any) -> None:
+    """The installed command, its real stderr: the cost warning comes before anything else."""
+    config = write(tmp_path / "c.json", config_for(litellm_proxy.base_url, [GPT4]))
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "LITELLM_API_KEY": litellm_proxy.api_key,
+        "NO_PROXY": "127.0.0.1",
+    }
+    command = Path(sys.executable).parent / "clawdbot-litellm"
+    done = subprocess.run(
+        [str(command), "--config", str(config), "doctor", "--deep"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.splitlines()[0] == DEEP_WARNING
+    assert f"warn  upstreams (/health): {UNHEALTHY}; none of them is configured here" in (
+        done.stdout
+    )
+    assert done.stdout.splitlines()[-1] == "All 11 checks passed (2 skipped, 1 warning)."
+    assert all(url.startswith(litellm_proxy.base_url) for url in urls(done.stdout))
+    assert litellm_proxy.api_key not in done.stdout + done.stderr

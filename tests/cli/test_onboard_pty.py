@@ -26,12 +26,15 @@ TIMEOUT = 60.0
 class Terminal:
     """A child process on a pty, with an ``expect``/``send`` pair and the whole transcript."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], program: list[str] | None = None
+    ) -> None:
+        """Run ``program ARGS`` (default: ``python -m clawdbot_litellm``) on a new pty."""
+        argv = [*(program or [sys.executable, "-m", "clawdbot_litellm"]), *args]
         pid, fd = pty.fork()
         if pid == 0:  # the child: its controlling terminal is the pty
             try:
-                argv = [sys.executable, "-m", "clawdbot_litellm", *args]
-                os.execve(sys.executable, argv, env)  # noqa: S606 - the CLI under test
+                os.execve(argv[0], argv, env)  # noqa: S606 - the CLI under test
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd
@@ -81,7 +84,7 @@ class Terminal:
             time.sleep(0.05)
         os.kill(self.pid, 9)
         os.waitpid(self.pid, 0)
-        pytest.fail(f"the wizard did not finish; transcript:\n{self.transcript}")
+        pytest.fail(f"the program did not finish; transcript:\n{self.transcript}")
 
     def close(self) -> None:
         if self.status is None:
