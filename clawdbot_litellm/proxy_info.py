@@ -66,11 +66,9 @@ def _text(value: str) -> str | None:
 
 
 def _float(value: str) -> float | None:
-    text = _text(value)
-    if text is None:
-        return None
+    # float() itself skips surrounding blanks and refuses "", "None" and "null".
     try:
-        number = float(text)
+        number = float(value)
     except ValueError:
         return None
     return number if math.isfinite(number) else None
