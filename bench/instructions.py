@@ -43,21 +43,20 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 def _sides(row: str) -> dict[str, Callable[[int], None]]:
     """The adapter's and the raw client's loop for one row, on one canned transport each."""
-    import httpx2
-    import openai
 
-    from clawdbot_litellm import Client, load_config
+    from clawdbot_litellm import load_config
 
     from ._fixtures import WEATHER_TOOL, tool_stream_body
     from .overhead import (
-        API_KEY,
         CannedServer,
         _adapter_sync,
         _adapter_tool_stream,
         _kwargs,
         _raw_sync,
         _raw_tool_stream,
+        adapter_client,
         environ,
+        raw_client,
         write_config,
     )
 
@@ -67,13 +66,7 @@ def _sides(row: str) -> dict[str, Callable[[int], None]]:
     server = CannedServer(row.endswith("-headers"))
     if row == "tool-stream":
         server.stream = tool_stream_body()
-    client = Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
-    raw = openai.OpenAI(
-        base_url=config.providers["litellm"].api_base,
-        api_key=API_KEY,
-        http_client=httpx2.Client(transport=server.transport()),
-        max_retries=0,
-    )
+    client, raw = adapter_client(config, server), raw_client(config, server)
     if row == "tool-stream":
         kwargs = {**_kwargs(config, True), "tools": [WEATHER_TOOL]}
         return {"adapter": _adapter_tool_stream(client), "raw": _raw_tool_stream(raw, kwargs)}

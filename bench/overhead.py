@@ -170,6 +170,21 @@ class _Chunks:
 # --- sync ----------------------------------------------------------------------------------------
 
 
+def raw_client(config: ResolvedConfig, server: CannedServer) -> openai.OpenAI:
+    """A plain ``openai`` client on the canned transport: the baseline (and the A/A control)."""
+    return openai.OpenAI(
+        base_url=config.providers["litellm"].api_base,
+        api_key=API_KEY,
+        http_client=httpx2.Client(transport=server.transport()),
+        max_retries=0,
+    )
+
+
+def adapter_client(config: ResolvedConfig, server: CannedServer) -> Client:
+    """The adapter on its own copy of the same canned transport."""
+    return Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
+
+
 def _raw_sync(
     raw: openai.OpenAI, chat_kwargs: dict[str, Any], stream_kwargs: dict[str, Any]
 ) -> Any:
@@ -224,20 +239,12 @@ def measure_sync(
 ) -> dict[str, Any]:
     server = CannedServer(litellm_headers)
 
-    def raw_client() -> openai.OpenAI:
-        return openai.OpenAI(
-            base_url=config.providers["litellm"].api_base,
-            api_key=API_KEY,
-            http_client=httpx2.Client(transport=server.transport()),
-            max_retries=0,
-        )
-
-    client = Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
+    client = adapter_client(config, server)
     chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
     sides = {
         "adapter": _adapter_sync(client),
-        "raw": _raw_sync(raw_client(), chat_kwargs, stream_kwargs),
-        "control": _raw_sync(raw_client(), chat_kwargs, stream_kwargs),
+        "raw": _raw_sync(raw_client(config, server), chat_kwargs, stream_kwargs),
+        "control": _raw_sync(raw_client(config, server), chat_kwargs, stream_kwargs),
     }
     out: dict[str, Any] = {}
     for index, kind in enumerate(("chat", "stream")):
@@ -333,7 +340,7 @@ async def measure_async(
 ) -> dict[str, Any]:
     server = CannedServer()
 
-    def raw_client() -> openai.AsyncOpenAI:
+    def raw_client(config, server) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(
             base_url=config.providers["litellm"].api_base,
             api_key=API_KEY,
@@ -347,8 +354,8 @@ async def measure_async(
     chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
     sides = {
         "adapter": _adapter_async(client),
-        "raw": _raw_async(raw_client(), chat_kwargs, stream_kwargs),
-        "control": _raw_async(raw_client(), chat_kwargs, stream_kwargs),
+        "raw": _raw_async(raw_client(config, server), chat_kwargs, stream_kwargs),
+        "control": _raw_async(raw_client(config, server), chat_kwargs, stream_kwargs),
     }
     out: dict[str, Any] = {}
     for index, kind in enumerate(("chat", "stream")):
@@ -404,20 +411,12 @@ def measure_tool_stream(config: ResolvedConfig, total: int, rounds: int) -> dict
     server = CannedServer()
     server.stream = tool_stream_body()
 
-    def raw_client() -> openai.OpenAI:
-        return openai.OpenAI(
-            base_url=config.providers["litellm"].api_base,
-            api_key=API_KEY,
-            http_client=httpx2.Client(transport=server.transport()),
-            max_retries=0,
-        )
-
-    client = Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
+    client = adapter_client(config, server)
     kwargs = {**_kwargs(config, True), "tools": [WEATHER_TOOL]}
     sides = {
         "adapter": _adapter_tool_stream(client),
-        "raw": _raw_tool_stream(raw_client(), kwargs),
-        "control": _raw_tool_stream(raw_client(), kwargs),
+        "raw": _raw_tool_stream(raw_client(config, server), kwargs),
+        "control": _raw_tool_stream(raw_client(config, server), kwargs),
     }
     server.recorded = []
     sides["adapter"](1)
