@@ -28,7 +28,6 @@ from .proxy_errors import (
     stream_error,
     with_served_hint,
 )
-from .proxy_info import proxy_info
 from .refs import SEND_API, ModelTarget, other_api_error, target_api
 from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
 from .results import Accumulator, ChatResult, StreamEvent
@@ -341,7 +340,7 @@ class Client(_Base):
                 served = self._served(target) if isinstance(error, ModelNotServedError) else ()
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared, proxy_info(raw.headers))
+            accumulator = Accumulator(target, prepared, raw.headers)
             return ChatStream(response, accumulator) if stream else accumulator.complete(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -578,7 +577,7 @@ class AsyncClient(_Base):
                     served = await self._served(target)
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared, proxy_info(raw.headers))
+            accumulator = Accumulator(target, prepared, raw.headers)
             if stream:
                 return AsyncChatStream(response, accumulator)
             return accumulator.complete(response)

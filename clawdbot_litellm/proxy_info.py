@@ -2,8 +2,11 @@
 
 Pure: :func:`proxy_info` reads a header mapping (``httpx2.Headers`` or any case-insensitive
 mapping) and never raises; a header that is absent, empty, ``None`` or not a number becomes
-``None``. Only the fields below are kept: ``x-litellm-model-api-base`` (the internal upstream
-URL) and anything else the proxy adds are never read, so they cannot reach a repr or the CLI.
+``None``. Only the fields below are kept: ``x-litellm-model-api-base`` (the internal upstream URL)
+and anything else the proxy adds are never read, so they cannot reach a repr or the CLI.
+
+A client parses the headers only when ``ChatResult.proxy`` is first read (parsing was a third of
+the adapter's own CPU per request); :func:`response_cost` reads the one header needed at once.
 
 Measured with LiteLLM 1.108.7: a non-streamed answer carries ``x-litellm-response-cost`` and its
 breakdown; a streamed one sends its headers before the cost is known, so ``x-litellm-response-cost``
@@ -135,6 +138,15 @@ def _litellm_headers(headers: Mapping[str, str]) -> dict[str, str] | None:
                 if rest in _FIELDS or rest in _BREAKDOWN:
                     found[rest] = value
     return found if found or litellm else None
+
+
+_COST_HEADER = f"{PREFIX}response-cost"
+
+
+def response_cost(headers: Mapping[str, str]) -> float | None:
+    """The proxy's price for the call alone (``ProxyInfo.cost``), without parsing the rest."""
+    value = headers.get(_COST_HEADER)
+    return None if value is None else _float(value)
 
 
 def proxy_info(headers: Mapping[str, str]) -> ProxyInfo | None:

@@ -7,15 +7,16 @@ imports ``openai``, so both client twins share one way of building a result.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import StreamInterruptedError, ToolArgumentsError
+from .proxy_info import ProxyInfo, proxy_info, response_cost
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-    from .proxy_info import ProxyInfo
     from .refs import ModelTarget
     from .request import PreparedRequest
     from .tools import ToolCallAssembler
@@ -79,6 +80,37 @@ class ToolCall:
         }
 
 
+class _Pending:
+    """A ``ChatResult.proxy`` not parsed yet: how to parse it when it is first read."""
+
+    __slots__ = ("parse",)
+
+    def __init__(self, parse: Callable[[], ProxyInfo | None]) -> None:
+        self.parse = parse
+
+
+class _ParsedOnRead:
+    """The ``proxy`` field of ``ChatResult``: it may be given as a ``_Pending`` and is parsed,
+    once, on first read. Most callers never look at it, and parsing the proxy's fifteen headers
+    was a third of the adapter's own CPU per request. Every other reader (``==``, ``repr``,
+    ``replace``, pickling) sees the parsed value."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> ProxyInfo | None:
+        if obj is None:
+            return None  # the dataclass default
+        value = obj.__dict__[self._slot]
+        if isinstance(value, _Pending):
+            value = obj.__dict__[self._slot] = value.parse()
+        result: ProxyInfo | None = value
+        return result
+
+    def __set__(self, obj: object, value: ProxyInfo | _Pending | None) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True)
 class ChatResult:
     """A finished answer: text, reasoning, why it stopped, usage, cost, tool calls, parsed value.
@@ -98,8 +130,12 @@ class ChatResult:
     notes: tuple[str, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     parsed: Any = None
-    proxy: ProxyInfo | None = None
+    proxy: _ParsedOnRead = _ParsedOnRead()
     cost_source: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pending parse holds a closure: pickle and copy the parsed value instead.
+        return {**self.__dict__, "_proxy": self.proxy}
 
     @property
     def truncated(self) -> bool:
@@ -193,12 +229,20 @@ class Accumulator:
     """Turns chunks into events and, at the end, a ``ChatResult`` (shared by both twins)."""
 
     def __init__(
-        self, target: ModelTarget, prepared: PreparedRequest, proxy: ProxyInfo | None = None
+        self,
+        target: ModelTarget,
+        prepared: PreparedRequest,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.target = target
         self.prepared = prepared
-        self.proxy = proxy
-        self.proxy_cost = proxy.cost if proxy is not None else None
+        # The response headers, parsed into ``ChatResult.proxy`` only when a caller reads it;
+        # the cost is the one header needed now (and only for a model without prices).
+        self.headers = headers
+        self.header_cost: float | None = None
+        if headers is not None and not has_prices(target):
+            self.header_cost = response_cost(headers)
+        self.stream_cost: float | None = None  # LiteLLM's ``usage.cost`` in a stream's last chunk
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.finish_reason: str | None = None
@@ -212,7 +256,7 @@ class Accumulator:
             self.usage = _usage(chunk.usage)
             said = _proxy_cost(chunk.usage)
             if said is not None:
-                self.proxy_cost = said
+                self.stream_cost = said
         for choice in chunk.choices:
             delta = choice.delta
             thought = _reasoning_of(delta)
@@ -274,10 +318,8 @@ class Accumulator:
             from .tools import parse_structured
 
             parsed = parse_structured(text, response_format, str(self.target.ref))
-        cost, source = choose_cost(self.target, self.usage, self.proxy_cost)
-        proxy = self.proxy
-        if proxy is not None and proxy.cost is None and self.proxy_cost is not None:
-            proxy = replace(proxy, cost=self.proxy_cost)  # a stream's cost, from its last chunk
+        said = self.stream_cost if self.stream_cost is not None else self.header_cost
+        cost, source = choose_cost(self.target, self.usage, said)
         return ChatResult(
             ref=str(self.target.ref),
             text=text,
@@ -288,9 +330,22 @@ class Accumulator:
             notes=self.prepared.notes,
             tool_calls=tool_calls,
             parsed=parsed,
-            proxy=proxy,
+            proxy=self._proxy(),
             cost_source=source,
         )
+
+    def _proxy(self) -> _Pending | None:
+        headers, stream_cost = self.headers, self.stream_cost
+        if headers is None:
+            return None
+
+        def parse() -> ProxyInfo | None:
+            info = proxy_info(headers)
+            if info is not None and info.cost is None and stream_cost is not None:
+                info = replace(info, cost=stream_cost)  # a stream's cost, from its last chunk
+            return info
+
+        return _Pending(parse)
 
     def complete(self, completion: ChatCompletion) -> ChatResult:
         choice = completion.choices[0] if completion.choices else None

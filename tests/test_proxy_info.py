@@ -10,11 +10,16 @@ token, plus ``status``. No database-backed proxy could run here (see docs/status
 
 from __future__ import annotations
 
+import copy
+import pickle
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx2
 import pytest
+from openai.types.chat import ChatCompletionChunk
 
 from clawdbot_litellm import ProxyInfo
 from clawdbot_litellm.config.schema import ModelDefinition, Provider
@@ -23,7 +28,8 @@ from clawdbot_litellm.doctor import _budget_check, _expiry_check
 from clawdbot_litellm.proxy_info import CostBreakdown, proxy_info
 from clawdbot_litellm.proxy_status import KeyInfo, parse_key_info, parse_readiness
 from clawdbot_litellm.refs import ModelRef, ModelTarget
-from clawdbot_litellm.results import Usage, choose_cost
+from clawdbot_litellm.request import build_request
+from clawdbot_litellm.results import Accumulator, ChatResult, Usage, choose_cost
 from clawdbot_litellm.sync import sync_document
 
 # As LiteLLM 1.108.7 sent them for a non-streamed answer of the priced mock model.
@@ -111,6 +117,61 @@ def _target(cost: dict[str, float] | None = None) -> ModelTarget:
         name="litellm", base_url="http://x", api_key=None, api=None, headers={}, models=(model,)
     )
     return ModelTarget(ModelRef("litellm", "m"), provider, model)
+
+
+class _CountingHeaders(dict[str, str]):
+    """Lower-case header names; counts the full reads (what parsing ``ProxyInfo`` does)."""
+
+    full_reads = 0
+
+    def items(self) -> Any:
+        self.full_reads += 1
+        return super().items()
+
+
+def _finished(target: ModelTarget, headers: Mapping[str, str]) -> ChatResult:
+    accumulator = Accumulator(target, build_request(target.model, "hi"), headers)
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+    choice = {"index": 0, "delta": {"content": "hello"}, "finish_reason": "stop"}
+    accumulator.feed(ChatCompletionChunk.model_validate({**chunk, "choices": [choice]}))
+    return accumulator.finish()
+
+
+def test_the_proxy_headers_are_parsed_on_first_read_and_once() -> None:
+    headers = _CountingHeaders(NON_STREAM)
+    result = _finished(_target(), headers)
+    assert (result.cost, result.cost_source) == (pytest.approx(0.00033), "proxy")
+    assert headers.full_reads == 0  # the cost alone was read to choose it
+    info = result.proxy
+    assert info is not None
+    assert info.call_id == NON_STREAM["x-litellm-call-id"]
+    assert result.proxy is info
+    assert headers.full_reads == 1
+    # Everything else that reads the field sees the parsed value.
+    assert "call_id='bd421ae5" in repr(result)
+    assert replace(result, text="other").proxy == info
+    assert pickle.loads(pickle.dumps(result))  # noqa: S301 (our own bytes) == result
+    assert copy.deepcopy(result).proxy == info
+
+
+def test_a_result_read_before_its_proxy_is_parsed_still_compares_and_pickles() -> None:
+    first, second = (_finished(_target(), _CountingHeaders(NON_STREAM)) for _ in range(2))
+    assert pickle.loads(pickle.dumps(first))  # noqa: S301 (our own bytes).proxy == first.proxy
+    assert first == second  # == parses both
+    assert ChatResult("r", "", "", None, None, None).proxy is None  # the default
+
+
+def test_configured_prices_do_not_read_the_cost_header_but_proxy_still_has_it() -> None:
+    headers = _CountingHeaders(NON_STREAM)
+    result = _finished(_target({"input": 3, "output": 15}), headers)
+    assert (result.cost, result.cost_source) == (None, None)  # no usage arrived to price
+    assert result.proxy is not None
+    assert result.proxy.cost == pytest.approx(0.00033)
+
+
+def test_not_litellm_headers_give_no_proxy_and_no_cost() -> None:
+    result = _finished(_target(), _CountingHeaders({"content-type": "text/event-stream"}))
+    assert (result.proxy, result.cost, result.cost_source) == (None, None, None)
 
 
 def test_cost_prefers_configured_prices_then_the_proxy_never_zero_for_unknown() -> None:
