@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from .config.schema import MIN_CONTEXT_WINDOW, ModelDefinition
 from .errors import ContextWindowError, InvalidOptionError, UnsupportedInputError
+from .tools import check_tool_results, response_format_param, tool_choice_param, tool_definitions
 
 ReasoningEffort = Literal["off", "minimal", "low", "medium", "high", "xhigh"]
 # What the API takes, and what a caller may say: Clawdbot's thinking levels add "off" (send
@@ -375,24 +376,22 @@ def build_request(
     ref: str | None = None,
 ) -> PreparedRequest:
     """Clawdbot's mapping of a model definition onto an OpenAI chat completions request."""
-    from . import tools as _tools  # pydantic-heavy; cached after the first request
-
     options = options or ChatOptions()
     ref = ref or model.id
     notes: list[str] = []
     kwargs = _extra(options.extra, model)
-    tools = _tools.tool_definitions(options.tools) if options.tools else []
+    tools = tool_definitions(options.tools) if options.tools else []
     if tools:
         kwargs["tools"] = tools
     if options.tool_choice is not None:
-        kwargs["tool_choice"] = _tools.tool_choice_param(options.tool_choice, tools)
+        kwargs["tool_choice"] = tool_choice_param(options.tool_choice, tools)
     if options.response_format is not None:
-        kwargs["response_format"] = _tools.response_format_param(options.response_format)
+        kwargs["response_format"] = response_format_param(options.response_format)
         _json_value(kwargs["response_format"], "response_format")
     tool_chars = len(_json_value(tools, "tools")) if tools else 0
     messages = build_messages(prompt, model, options, ref)
     if not isinstance(prompt, str):  # only a message list can hold tool results
-        _tools.check_tool_results(messages)
+        check_tool_results(messages)
     prompt_tokens = estimate_tokens(messages, tool_chars)
     limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
     compat = model.compat

@@ -350,11 +350,13 @@ class Accumulator:
     def complete(self, completion: ChatCompletion) -> ChatResult:
         choice = completion.choices[0] if completion.choices else None
         if choice is not None:
-            from .tools import tool_calls_of
+            message = choice.message
+            self.text.append(message.content or "")
+            self.reasoning.append(_reasoning_of(message))
+            if message.tool_calls:
+                from .tools import tool_calls_of  # tools imports this module
 
-            self.text.append(choice.message.content or "")
-            self.reasoning.append(_reasoning_of(choice.message))
-            self.tool_calls = tool_calls_of(choice.message)
+                self.tool_calls = tool_calls_of(message)
             self.finish_reason = choice.finish_reason
         self.usage = _usage(completion.usage)
         return self.result()
