@@ -21,6 +21,9 @@ from clawdbot_litellm.config.schema import Provider
 from clawdbot_litellm.doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
 from clawdbot_litellm.proxy_status import DEEP_HEALTH_TIMEOUT, UpstreamHealth, deep_health
 
+# /model/info is about 230 KB from the test proxy; its cassettes keep only the fields the code
+# reads, as the proxy sent them (tests/vcr_support.py: trim_model_info).
+TRIM_MODEL_INFO = True
 GHOST = "not-on-the-proxy"
 
 

@@ -22,6 +22,10 @@ from vcr_support import ProxyEndpoint
 from clawdbot_litellm.cli.doctor import check_line
 from clawdbot_litellm.doctor import Check
 
+# /model/info is about 230 KB from the test proxy; its cassettes keep only the fields the code
+# reads, as the proxy sent them (tests/vcr_support.py: trim_model_info).
+TRIM_MODEL_INFO = True
+
 
 def config_for(base_url: str, models: list[dict[str, Any]]) -> dict[str, Any]:
     provider = {"baseUrl": base_url, "apiKey": "${LITELLM_API_KEY}", "models": models}
