@@ -31,6 +31,9 @@ class DiscoveredModel:
     # The proxy's prices per one million tokens, as a config ``cost`` (input, output, cacheRead,
     # cacheWrite); ``None`` when the proxy gives none.
     prices: Mapping[str, float] | None = None
+    # ``/model/info``'s ``model_info.id`` of each deployment behind this name: ``/health`` names
+    # deployments by these ids, so ``doctor --deep`` reads the proxy's names from them.
+    deployment_ids: tuple[str, ...] = ()
 
     @property
     def too_small(self) -> bool:
@@ -100,6 +103,7 @@ def _merge_info(models: dict[str, DiscoveredModel], info: Any) -> None:
         raw_details = row.get("model_info")
         details: Mapping[str, Any] = raw_details if isinstance(raw_details, Mapping) else {}
         known = models.get(row["model_name"], DiscoveredModel(row["model_name"]))
+        deployment = details.get("id")
         models[known.id] = DiscoveredModel(
             id=known.id,
             context_window=_positive(details.get("max_input_tokens")) or known.context_window,
@@ -109,6 +113,8 @@ def _merge_info(models: dict[str, DiscoveredModel], info: Any) -> None:
             reasoning=_flag(details.get("supports_reasoning")),
             vision=_flag(details.get("supports_vision")),
             prices=_prices(details),
+            deployment_ids=known.deployment_ids
+            + ((deployment,) if isinstance(deployment, str) else ()),
         )
 
 
@@ -123,7 +129,9 @@ def discover_models(
     """Ask the proxy at ``base_url`` (no ``/v1``) which models it serves, and their limits.
 
     ``/v1/models`` is required; ``/model/info`` (LiteLLM's richer catalogue) is used when it
-    answers. Raises ``ProxyError`` subclasses (unreachable, key rejected, ...).
+    answers, and is asked once: callers that need more of it (``doctor --deep``'s deployment
+    names) read it from the result, not from the proxy again. Raises ``ProxyError``
+    subclasses (unreachable, key rejected, ...).
     """
     import openai
 

@@ -419,11 +419,16 @@ def _expiry_check(info: KeyInfo) -> Check:
     return Check("key expiry", True, f"expires {when}")
 
 
-def _deep_check(provider: Provider, timeout: float) -> Check:
+def _deep_check(provider: Provider, timeout: float, served: Mapping[str, DiscoveredModel]) -> Check:
     """``/health``: fails when a configured model's upstream is unhealthy; other proxy models
-    that are unhealthy only warn (they are the proxy admin's to fix, not this config's)."""
+    that are unhealthy only warn (they are the proxy admin's to fix, not this config's).
+
+    ``served`` is the discovery this run already made: its deployment ids name ``/health``'s
+    rows, so ``/model/info`` is not asked for twice.
+    """
     name = "upstreams (/health)"
-    found = deep_health(provider, max(timeout, DEEP_HEALTH_TIMEOUT))
+    names = {ident: model.id for model in served.values() for ident in model.deployment_ids}
+    found = deep_health(provider, max(timeout, DEEP_HEALTH_TIMEOUT), names=names)
     if found.error:
         return Check(name, False, found.error, "read the proxy's log")
     total = len(found.healthy) + len(found.unhealthy)
@@ -512,7 +517,7 @@ def run_checks(
     checks.extend(key_checks)
     checks.extend(_model_checks(provider, served, key))
     if deep:
-        checks.append(_deep_check(provider, timeout))
+        checks.append(_deep_check(provider, timeout, served))
     return checks
 
 

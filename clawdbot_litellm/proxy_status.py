@@ -242,20 +242,21 @@ class UpstreamHealth:
     error: str | None = None
 
 
-def deep_health(provider: Provider, timeout: float = DEEP_HEALTH_TIMEOUT) -> UpstreamHealth:
-    """``/health``, which calls every upstream (and costs requests); names from ``/model/info``.
+def deep_health(
+    provider: Provider, timeout: float = DEEP_HEALTH_TIMEOUT, *, names: Mapping[str, str]
+) -> UpstreamHealth:
+    """``/health``, which calls every upstream (and costs requests), named by ``names``.
 
     ``/health`` names a deployment by its ``litellm_params.model`` (five proxy models routed to
-    ``openai/gpt-4`` all read ``openai/gpt-4``) and its ``model_id``; ``/model/info`` maps that id
-    to the model name clients use.
+    ``openai/gpt-4`` all read ``openai/gpt-4``) and its ``model_id``; ``names`` maps that id to
+    the model name clients use (``/model/info``'s, which the caller has already read: see
+    ``DiscoveredModel.deployment_ids``), so this asks the proxy for ``/health`` alone.
     """
     import httpx2
 
-    root, headers = _root(provider), _headers(provider)
     try:
         with httpx2.Client(timeout=timeout) as http:
-            answer = http.get(f"{root}/health", headers=headers)
-            info = http.get(f"{root}/model/info", headers=headers) if answer.is_success else None
+            answer = http.get(f"{_root(provider)}/health", headers=_headers(provider))
     except httpx2.TimeoutException:
         return UpstreamHealth(error=f"/health did not answer within {timeout:g} s")
     except httpx2.HTTPError as error:
@@ -268,26 +269,8 @@ def deep_health(provider: Provider, timeout: float = DEEP_HEALTH_TIMEOUT) -> Ups
         body = None
     if not isinstance(body, Mapping):
         return UpstreamHealth(error="/health did not answer as LiteLLM does")
-    names = _model_names(info)
     healthy = tuple(name for name, _ in _rows(body.get("healthy_endpoints"), names))
     return UpstreamHealth(healthy, tuple(_rows(body.get("unhealthy_endpoints"), names)))
-
-
-def _model_names(info: Any) -> dict[str, str]:
-    """``model_info.id`` -> ``model_name`` from a ``/model/info`` answer (empty if none)."""
-    try:
-        body = info.json() if info is not None and info.is_success else None
-    except ValueError:
-        body = None
-    rows = body.get("data") if isinstance(body, Mapping) else None
-    names: dict[str, str] = {}
-    for row in rows if isinstance(rows, list) else []:
-        details = row.get("model_info") if isinstance(row, Mapping) else None
-        if isinstance(details, Mapping):
-            model_id, name = details.get("id"), row.get("model_name")
-            if isinstance(model_id, str) and isinstance(name, str):
-                names[model_id] = name
-    return names
 
 
 def _rows(rows: Any, names: Mapping[str, str]) -> list[tuple[str, int | None]]:

@@ -12,7 +12,8 @@ Fixtures for test modules:
 
 - ``proxy_endpoint`` -> ``ProxyEndpoint(base_url, api_key)`` (``.v1`` adds ``/v1``): makes the test
   a cassette test (see ``tests/vcr_support.py`` for file names and format). Build every OpenAI
-  client in such a test with ``max_retries=0``.
+  client in such a test with ``max_retries=0``. A module setting ``TRIM_MODEL_INFO = True``
+  records ``/model/info`` trimmed to the fields the code reads (``vcr_support.trim_model_info``).
 - ``cassette`` -> the active vcr Cassette (None with ``--live``), for tests that inspect it.
 - ``litellm_proxy`` (session) -> the running ``tests.proxy.server.ProxyServer`` (``base_url``,
   ``api_key``, ``pid``, ``stop()``). Skips with a how-to when ``CLAWDBOT_LITELLM_PROXY`` is unset,
@@ -153,7 +154,8 @@ def cassette(
         getattr(request.module, "CASSETTE_DIR", None),
     )
     try:
-        with recording(path, cassette_mode) as active:
+        trim = getattr(request.module, "TRIM_MODEL_INFO", False)
+        with recording(path, cassette_mode, trim_model_info=trim) as active:
             yield active
     except AssertionError as error:
         pytest.fail(str(error), pytrace=False)

@@ -289,6 +289,11 @@ def test_discovery_reads_limits_and_abilities(proxy_endpoint: ProxyEndpoint) -> 
     assert found["o3-mini"].reasoning is True
     assert found["gpt-4o"].vision is True
     assert found["gpt-4o"].definition()["input"] == ["text", "image"]
+    # One deployment per name on the test proxy, each with its own id (doctor --deep names
+    # /health's rows by them).
+    ids = [m.deployment_ids for m in found.values()]
+    assert all(len(one) == 1 for one in ids)
+    assert len({one[0] for one in ids}) == len(found)
 
 
 def test_discovery_with_a_wrong_key(proxy_endpoint: ProxyEndpoint) -> None:

@@ -21,6 +21,9 @@ from clawdbot_litellm.config.schema import Provider
 from clawdbot_litellm.doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
 from clawdbot_litellm.proxy_status import DEEP_HEALTH_TIMEOUT, UpstreamHealth, deep_health
 
+# /model/info is about 230 KB from the test proxy; its cassettes keep only the fields the code
+# reads, as the proxy sent them (tests/vcr_support.py: trim_model_info).
+TRIM_MODEL_INFO = True
 GHOST = "not-on-the-proxy"
 
 
@@ -401,7 +404,7 @@ def _provider(base_url: str) -> Provider:
 
 @pytest.mark.usefixtures("loopback_allowed")
 def test_deep_health_of_a_closed_port_says_it_could_not_reach_it(closed_url: str) -> None:
-    found = deep_health(_provider(closed_url), timeout=5)
+    found = deep_health(_provider(closed_url), timeout=5, names={})
     assert found == UpstreamHealth(error="/health could not be reached (ConnectError)")
 
 
@@ -411,7 +414,7 @@ def test_deep_health_gives_up_after_its_timeout() -> None:
         server.bind(("127.0.0.1", 0))
         server.listen()
         started = time.monotonic()
-        found = deep_health(_provider(f"http://127.0.0.1:{server.getsockname()[1]}"), 0.5)
+        found = deep_health(_provider(f"http://127.0.0.1:{server.getsockname()[1]}"), 0.5, names={})
         waited = time.monotonic() - started
     assert found == UpstreamHealth(error="/health did not answer within 0.5 s")
     assert 0.4 < waited < 5

@@ -35,6 +35,7 @@ from proxy.server import (
 from vcr.errors import CannotOverwriteExistingCassetteException  # type: ignore[import-untyped]
 from vcr_support import (
     CASSETTES_DIR,
+    MODEL_INFO_KEPT,
     NORMALISED_RESPONSE_HEADERS,
     REPLAY_ENDPOINT,
     TEST_API_KEY,
@@ -54,6 +55,7 @@ from vcr_support import (
     recording,
     scrub_request,
     scrub_response,
+    trim_model_info,
 )
 
 CASSETTE_DIR = "proxy_smoke"
@@ -408,6 +410,66 @@ def test_serializer_round_trips_json_sse_and_text() -> None:
     )
     assert back[1]["request"]["body"] is None
     assert back[1]["response"]["body"]["string"] == "Internal Server Error"
+
+
+def _full_model_info() -> dict[str, Any]:
+    """The real proxy's whole /model/info (this module records it untrimmed)."""
+    stored = json.loads(_smoke("test_models_and_model_info").read_text(encoding="utf-8"))
+    (found,) = [i for i in stored["interactions"] if i["request"]["uri"].endswith("/model/info")]
+    assert "trimmed" not in found["response"]["body"]
+    body: dict[str, Any] = found["response"]["body"]["json"]
+    return body
+
+
+def test_trimmed_model_info_keeps_what_the_code_reads_as_sent() -> None:
+    full = _full_model_info()
+    trimmed, note = trim_model_info(full)
+    assert note is not None
+    assert "trimmed by tests/vcr_support.py" in note
+    assert "litellm_params" in note
+    assert len(json.dumps(trimmed)) * 10 < len(json.dumps(full))
+    assert len(trimmed["data"]) == len(full["data"])
+    for kept, sent in zip(trimmed["data"], full["data"], strict=True):
+        assert kept["model_name"] == sent["model_name"]
+        assert set(kept["model_info"]) <= set(MODEL_INFO_KEPT)
+        assert kept["model_info"] == {  # every kept field, with the value the proxy sent
+            key: value for key, value in sent["model_info"].items() if key in MODEL_INFO_KEPT
+        }
+    assert trim_model_info(trimmed)[0] == trimmed
+
+
+def test_trimming_refuses_to_drop_a_field_discovery_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    without = tuple(key for key in MODEL_INFO_KEPT if key != "max_input_tokens")
+    monkeypatch.setattr("vcr_support.MODEL_INFO_KEPT", without)
+    with pytest.raises(AssertionError, match="add the model_info field it reads"):
+        trim_model_info(_full_model_info())
+
+
+def test_serializer_trims_model_info_only_when_asked() -> None:
+    full = _full_model_info()
+    cassette = {
+        "version": 1,
+        "interactions": [
+            {
+                "request": {"method": "GET", "uri": uri, "body": None, "headers": {}},
+                "response": {
+                    "status": {"code": 200, "message": "OK"},
+                    "headers": {"content-type": ["application/json"]},
+                    "body": {"string": json.dumps(full)},
+                },
+            }
+            for uri in ("http://127.0.0.1:4000/v1/model/info", "http://127.0.0.1:4000/v1/models")
+        ],
+    }
+    plain = json.loads(ReadableJSONSerializer().serialize(json.loads(json.dumps(cassette))))
+    assert [i["response"]["body"] for i in plain["interactions"]] == [{"json": full}] * 2
+    trimming = ReadableJSONSerializer(trim_model_info=True)
+    text = trimming.serialize(json.loads(json.dumps(cassette)))
+    info, other = json.loads(text)["interactions"]
+    assert info["response"]["body"]["trimmed"].startswith("trimmed by tests/vcr_support.py")
+    assert other["response"]["body"] == {"json": full}  # only /model/info is trimmed
+    replayed = trimming.deserialize(text)["interactions"][0]["response"]["body"]["string"]
+    assert json.loads(replayed) == trim_model_info(full)[0]  # the note is not replayed
 
 
 def test_unterminated_sse_is_kept_verbatim() -> None:

@@ -10,7 +10,9 @@ How a test uses them (fixtures live in the root ``tests/conftest.py``)::
 Asking for ``proxy_endpoint`` turns the test into a cassette test; its cassette is
 ``cassettes/<module>/<test>.json``, where ``<module>`` is the test file's path under ``tests/``
 without the ``test_`` prefix (``tests/test_client.py`` -> ``cassettes/client/``), or the module's
-``CASSETTE_DIR`` string when it sets one. Three modes:
+``CASSETTE_DIR`` string when it sets one. A module that sets ``TRIM_MODEL_INFO = True`` records
+``/model/info`` answers trimmed to the fields the code reads (see :func:`trim_model_info`).
+Three modes:
 
 - ``pytest`` (replay, the default): record mode ``none``; ``proxy_endpoint`` is the placeholder
   ``http://127.0.0.1:4000`` and the test key; a request the cassette does not hold, or a recorded
@@ -47,6 +49,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import vcr  # type: ignore[import-untyped]
 from proxy.server import DEFAULT_CONFIG, read_master_key
+
+from clawdbot_litellm.discovery import PRICE_FIELDS, DiscoveredModel, _merge_info
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TESTS_DIR = REPO_ROOT / "tests"
@@ -336,8 +340,82 @@ def _expand_headers(headers: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+# --- trimming /model/info (opt-in per test module: TRIM_MODEL_INFO = True) ----------------------
+
+# The model_info fields clawdbot_litellm reads (discovery.py); LiteLLM 1.108.7 sends about 190
+# per model, nearly all null, so the test proxy's 20 models make /model/info about 230 KB.
+MODEL_INFO_KEPT = (
+    "id",
+    "max_input_tokens",
+    "max_output_tokens",
+    "max_tokens",
+    "supports_reasoning",
+    "supports_vision",
+    *PRICE_FIELDS.values(),
+)
+
+
+def _is_model_info(uri: str) -> bool:
+    return urlsplit(uri).path.rstrip("/").endswith("/model/info")
+
+
+def trim_model_info(body: Any) -> tuple[Any, str | None]:
+    """``(body, note)``: a ``/model/info`` answer keeping, per row, ``model_name`` and the
+    ``model_info`` fields in :data:`MODEL_INFO_KEPT` (values as the proxy sent them); the note
+    says what was dropped. ``(body, None)`` when the body is not that shape.
+
+    Honest by construction: discovery must read the trimmed answer exactly as the full one,
+    else this raises (add the field it now reads to ``MODEL_INFO_KEPT``), so a replay gives the
+    code what the real proxy sent for every field the code reads.
+    """
+    rows = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        return body, None
+    trimmed_rows = []
+    dropped: set[str] = set()
+    for row in rows:
+        details = row.get("model_info")
+        kept = {k: row[k] for k in ("model_name",) if k in row}
+        if isinstance(details, dict):
+            kept["model_info"] = {k: details[k] for k in MODEL_INFO_KEPT if k in details}
+            dropped |= {f"model_info.{k}" for k in details if k not in MODEL_INFO_KEPT}
+        dropped |= {k for k in row if k not in ("model_name", "model_info")}
+        trimmed_rows.append(kept)
+    trimmed = {**body, "data": trimmed_rows}
+    full_reading: dict[str, DiscoveredModel] = {}
+    trimmed_reading: dict[str, DiscoveredModel] = {}
+    _merge_info(full_reading, body)
+    _merge_info(trimmed_reading, trimmed)
+    if full_reading != trimmed_reading:
+        changed = sorted(
+            name
+            for name in full_reading.keys() | trimmed_reading.keys()
+            if full_reading.get(name) != trimmed_reading.get(name)
+        )
+        raise AssertionError(
+            f"trimming /model/info changes what discovery reads for {', '.join(changed)}; add "
+            "the model_info field it reads to MODEL_INFO_KEPT in tests/vcr_support.py"
+        )
+    tops = sorted(k for k in dropped if "." not in k)
+    inner = len([k for k in dropped if k.startswith("model_info.")])
+    note = (
+        "trimmed by tests/vcr_support.py (TRIM_MODEL_INFO): each row keeps model_name and the "
+        f"model_info fields clawdbot_litellm reads ({', '.join(MODEL_INFO_KEPT)}), as the proxy "
+        f"sent them; dropped {inner} other model_info field(s)"
+        + (f" and {', '.join(tops)}" if tops else "")
+    )
+    return trimmed, note
+
+
 class ReadableJSONSerializer:
-    """vcr serializer: pretty JSON with parsed bodies, normalised ids, one object per cassette."""
+    """vcr serializer: pretty JSON with parsed bodies, normalised ids, one object per cassette.
+
+    With ``trim_model_info`` it stores ``/model/info`` answers through :func:`trim_model_info`,
+    the note beside the body (``body.trimmed``); replay sends the trimmed JSON.
+    """
+
+    def __init__(self, trim_model_info: bool = False) -> None:
+        self.trim_model_info = trim_model_info
 
     def serialize(self, cassette: dict[str, Any]) -> str:
         normalise = _Normaliser()
@@ -350,6 +428,10 @@ class ReadableJSONSerializer:
             encoded = encode_body(response.get("body", {}).get("string"), _content_type(headers))
             response["headers"] = _compact_headers(headers)
             response["body"] = {key: normalise(value) for key, value in encoded.items()}
+            if self.trim_model_info and "json" in encoded and _is_model_info(request["uri"]):
+                trimmed, note = trim_model_info(response["body"]["json"])
+                if note is not None:
+                    response["body"] = {"trimmed": note, "json": trimmed}
         return json.dumps(cassette, indent=2, ensure_ascii=False) + "\n"
 
     def deserialize(self, text: str) -> dict[str, Any]:
@@ -363,7 +445,7 @@ class ReadableJSONSerializer:
         return cassette
 
 
-def make_vcr(record_mode: str = "none") -> Any:
+def make_vcr(record_mode: str = "none", *, trim_model_info: bool = False) -> Any:
     """A VCR configured with this project's scrubbing, serializer and matchers."""
     recorder = vcr.VCR(
         serializer=SERIALIZER,
@@ -373,7 +455,7 @@ def make_vcr(record_mode: str = "none") -> Any:
         before_record_response=scrub_response,
         decode_compressed_response=True,
     )
-    recorder.register_serializer(SERIALIZER, ReadableJSONSerializer())
+    recorder.register_serializer(SERIALIZER, ReadableJSONSerializer(trim_model_info))
     recorder.register_matcher("json_body", json_body)
     return recorder
 
@@ -389,8 +471,10 @@ def cassette_path(test_file: Path, test_name: str, cassette_dir: str | None = No
 
 
 @contextlib.contextmanager
-def recording(path: Path, mode: Mode) -> Iterator[Any]:
+def recording(path: Path, mode: Mode, *, trim_model_info: bool = False) -> Iterator[Any]:
     """Activate the cassette at ``path`` for ``mode``; yields the vcr Cassette, or None when live.
+
+    ``trim_model_info`` records ``/model/info`` answers trimmed (:func:`trim_model_info`).
 
     On exit in replay mode it raises AssertionError when a request found no recording or a
     recording was not replayed (both mean the request mapping changed); in record mode it
@@ -405,7 +489,7 @@ def recording(path: Path, mode: Mode) -> Iterator[Any]:
         )
     if mode is Mode.RECORD:
         path.unlink(missing_ok=True)  # vcr keeps stale interactions otherwise
-    recorder = make_vcr("all" if mode is Mode.RECORD else "none")
+    recorder = make_vcr("all" if mode is Mode.RECORD else "none", trim_model_info=trim_model_info)
     unmatched: list[str] = []
     with recorder.use_cassette(str(path)) as cassette:
         _watch_unmatched(cassette, unmatched)

@@ -22,6 +22,10 @@ from vcr_support import ProxyEndpoint
 from clawdbot_litellm.cli.doctor import check_line
 from clawdbot_litellm.doctor import Check
 
+# /model/info is about 230 KB from the test proxy; its cassettes keep only the fields the code
+# reads, as the proxy sent them (tests/vcr_support.py: trim_model_info).
+TRIM_MODEL_INFO = True
+
 
 def config_for(base_url: str, models: list[dict[str, Any]]) -> dict[str, Any]:
     provider = {"baseUrl": base_url, "apiKey": "${LITELLM_API_KEY}", "models": models}
@@ -260,6 +264,45 @@ def test_deep_warns_first_and_names_unhealthy_upstreams_by_model_name(
     assert "Traceback" not in result.output
     assert "placeholder-not-a-key" not in result.output
     assert proxy_endpoint.api_key not in result.output
+
+
+@pytest.fixture
+def sent_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of every request any httpx2 client sends (the openai SDK's too), in order.
+
+    Wraps ``httpx2.Client.send``, above the transport vcr patches, so it counts the same in
+    replay, record and ``--live``.
+    """
+    import httpx2
+
+    paths: list[str] = []
+    send = httpx2.Client.send
+
+    def counting_send(self: httpx2.Client, request: httpx2.Request, **kwargs: Any) -> Any:
+        paths.append(request.url.path)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx2.Client, "send", counting_send)
+    return paths
+
+
+def test_deep_asks_the_proxy_for_each_thing_once(
+    tmp_path: Path,
+    proxy_endpoint: ProxyEndpoint,
+    sent_paths: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Discovery's /model/info (about 230 KB from the test proxy) also names /health's rows."""
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4, LIMITED]))
+    result = run(["--config", str(config), "doctor", "--deep", "--json"])
+    assert result.exit_code == 1, result.output
+    assert [path for path in sent_paths if path.endswith("/model/info")] == ["/v1/model/info"]
+    assert sorted(sent_paths) == sorted(set(sent_paths))  # nothing asked twice
+    assert "/health" in sent_paths
+    # The names still come from /model/info: /health alone calls all five "openai/gpt-4".
+    detail = json.loads(result.stdout)["checks"][-1]["detail"]
+    assert detail == f"{UNHEALTHY}; configured here: litellm/rate-limited"
 
 
 def test_deep_fails_when_a_configured_model_is_unhealthy(
