@@ -318,7 +318,7 @@ def resolve_document(
                 key_source = Source(key_source.kind, f"{key_source.detail} naming ${named}")
             sources["apiKey"] = key_source
         provider_config = _fill_from_environment(name, declared, env, from_block, sources)
-        providers[name] = _provider(name, provider_config, env, sources, notes)
+        providers[name] = _provider(name, provider_config, env, sources, notes, declared=True)
 
     defaults = config.agents.defaults
     primary = defaults.model.primary
@@ -406,6 +406,8 @@ def _provider(
     env: Mapping[str, str],
     sources: dict[str, Source],
     notes: list[str],
+    *,
+    declared: bool = False,
 ) -> Provider:
     base_url, warning = normalise_base_url(name, config.base_url)
     if warning:
@@ -418,6 +420,7 @@ def _provider(
         headers=dict(config.headers or {}),
         models=config.models,
         sources=sources,
+        declared=declared,
     )
 
 
