@@ -84,9 +84,14 @@ def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
 
 def base_url_to_store(segments: Sequence[str | int], value: Any) -> tuple[Any, str | None]:
     """What an edit of ``models.providers.litellm.baseUrl`` stores: the URL without ``/v1``
-    (the client appends it), and a note saying so when it was dropped."""
+    (the client appends it), and a note saying so when it was dropped.
+
+    The one place of the rule: ``set_config_value`` (so ``config set``) and onboarding use it.
+    A value holding a ``${VAR}`` reference is stored exactly as written: the editor never
+    resolves or rewrites references (loading the file still warns about a ``/v1``).
+    """
     target = ["models", "providers", DEFAULT_PROVIDER, "baseUrl"]
-    if [str(s) for s in segments] != target or not isinstance(value, str):
+    if [str(s) for s in segments] != target or not isinstance(value, str) or "${" in value:
         return value, None
     stored, warning = normalise_base_url(DEFAULT_PROVIDER, value)
     if warning is None:
