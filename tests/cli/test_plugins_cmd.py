@@ -320,6 +320,19 @@ def test_doctor_sees_the_providers_a_plugin_supplies(
     assert schema_check(run("doctor", "--json", "--timeout", "2"))["status"] == "fail"
 
 
+def test_json_output_stays_json_when_a_plugin_prints_while_it_loads(
+    add_dist: AddDist, acme_config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_BASE_URL", closed_url)
+    loud = "print('acme plugin says hello on stdout')\n" + IMPLICIT_PROVIDER
+    add_dist("acme-gateway", {"acme": "acme_loud:provider"}, {"acme_loud": loud})
+    for args in (("doctor", "--json", "--timeout", "2"), ("models", "list", "--json")):
+        sys.modules.pop("acme_loud", None)  # imported afresh by each command, as in a new process
+        result = run(*args)
+        json.loads(result.stdout)  # parseable: the print went to stderr
+        assert "acme plugin says hello" in result.stderr
+
+
 def test_onboard_keeps_a_plugin_fallback_and_the_result_validates(
     add_dist: AddDist, acme_config: Path, closed_url: str
 ) -> None:
