@@ -24,6 +24,7 @@ from .config.resolve import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ConfigWarning,
+    ImplicitProvider,
     ResolvedConfig,
     normalise_base_url,
     resolve_document,
@@ -165,12 +166,15 @@ def _env_check(document: Document, env: Mapping[str, str]) -> tuple[Check, list[
 
 
 def _schema_check(
-    document: Document, env: Mapping[str, str], keep_missing: bool
+    document: Document,
+    env: Mapping[str, str],
+    keep_missing: bool,
+    implicit: Mapping[str, ImplicitProvider] | None,
 ) -> tuple[Check, ResolvedConfig | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConfigWarning)  # reported as checks instead
-            resolved = resolve_document(document, env, keep_missing_vars=keep_missing)
+            resolved = resolve_document(document, env, implicit, keep_missing_vars=keep_missing)
     except ConfigValidationError as error:
         listed = "; ".join(f"{p.path}: {p.message}" for p in error.problems)
         return (
@@ -455,10 +459,13 @@ def run_checks(
     environ: Mapping[str, str] | None = None,
     timeout: float = DOCTOR_TIMEOUT,
     deep: bool = False,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> list[Check]:
     """Run every check against the config (explicit path or the usual locations) and its proxy.
 
     Never raises for a broken setup: each problem is a failed ``Check`` with its fix.
+    ``implicit`` is what ``load_config(implicit=)`` takes (the CLI passes the installed plugins'
+    providers), so a ref to a plugin's provider is judged here as when the config is used.
     ``deep`` adds the proxy's ``/health``, which calls every upstream (and costs requests); it
     waits at least ``DEEP_HEALTH_TIMEOUT`` seconds for it, ``timeout`` if that is longer.
     """
@@ -488,7 +495,7 @@ def run_checks(
 
     env_check, missing = _env_check(document, env)
     checks.append(env_check)
-    schema_check, resolved = _schema_check(document, env, keep_missing=bool(missing))
+    schema_check, resolved = _schema_check(document, env, bool(missing), implicit)
     checks.append(schema_check)
     if resolved is None:
         return checks + [_skip(name, "the config does not validate") for name in proxy_steps]

@@ -105,12 +105,23 @@ class InvalidModelRefError(ClawdbotLiteLLMError):
 
 
 class UnknownModelError(ClawdbotLiteLLMError):
-    """A model ref or alias matches no configured model."""
+    """A model ref or alias matches no configured model.
 
-    def __init__(self, ref: str, configured: Sequence[str], suggestions: Sequence[str]) -> None:
+    ``advice`` is the closing fix (``refs.unknown_model_advice`` words it for the ref's
+    provider); without one the message says where model definitions go.
+    """
+
+    def __init__(
+        self,
+        ref: str,
+        configured: Sequence[str],
+        suggestions: Sequence[str],
+        advice: str | None = None,
+    ) -> None:
         self.ref = ref
         self.configured = tuple(configured)
         self.suggestions = tuple(suggestions)
+        self.advice = advice or "Add the model to models.providers.<provider>.models."
         message = f"Unknown model: {ref}."
         if suggestions:
             message += f" Did you mean {', '.join(suggestions)}?"
@@ -118,11 +129,7 @@ class UnknownModelError(ClawdbotLiteLLMError):
             message += f" Configured models: {', '.join(configured)}."
         else:
             message += " No models are configured."
-        message += (
-            " Add the model to models.providers.<provider>.models (or run "
-            "`clawdbot-litellm models sync --add-all`)."
-        )
-        super().__init__(message)
+        super().__init__(f"{message} {self.advice}")
 
 
 class UnsupportedAPIError(ClawdbotLiteLLMError):

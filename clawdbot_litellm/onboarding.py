@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 from .config.edit import EditResult, edit_config
 from .config.load import env_block, expand_document
 from .config.locate import config_path
-from .config.resolve import DEFAULT_MODEL, ENV_API_KEY, ENV_MODEL, normalise_base_url
+from .config.resolve import (
+    DEFAULT_MODEL,
+    ENV_API_KEY,
+    ENV_MODEL,
+    ImplicitProvider,
+    normalise_base_url,
+)
 from .config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW
 from .config.secrets import display_url, mask_secret
 from .discovery import DiscoveredModel
@@ -233,11 +239,14 @@ def onboard(
     *,
     config: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    implicit: Mapping[str, ImplicitProvider] | None = None,
 ) -> EditResult:
     """Apply ``plan`` to the config file (locked, validated, atomic, mode 0600, with backups).
 
     Refuses (``ConfigError``) to write a config whose key cannot resolve: no key typed, none in
-    ``LITELLM_API_KEY`` and none in the file's ``env`` block.
+    ``LITELLM_API_KEY`` and none in the file's ``env`` block. ``implicit`` is what
+    ``load_config(implicit=)`` takes (the CLI passes the installed plugins' providers), so the
+    edit is validated with the providers the config is used with.
     """
     env = os.environ if environ is None else environ
     path: Path = config_path(config, env)
@@ -253,7 +262,7 @@ def onboard(
             )
         return plan(raw, answers)
 
-    result = edit_config(path, mutate, environ=environ)
+    result = edit_config(path, mutate, environ=environ, implicit=implicit)
     if answers.api_key is not None and not result.changed:
         # The key was already stored; still make sure the file holding it is private.
         target = Path(os.path.realpath(result.path))

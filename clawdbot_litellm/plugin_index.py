@@ -7,8 +7,10 @@ Nothing is imported and no distribution metadata is parsed: each distribution's
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -69,13 +71,15 @@ def installed_implicit_providers(
     ``None`` (nothing to pass) when no plugin but this package registers a provider, or
     ``CLAWDBOT_PROVIDERS_DISABLE`` holds them all back, found without loading any; otherwise
     ``plugin.discover_providers`` runs (broken plugins are left out; ``plugins`` lists them).
+    What a plugin prints while it loads goes to stderr, so a command's ``--json`` stays JSON.
     """
     env = os.environ if environ is None else environ
     if plugins_disabled(env) or not plugin_providers_installed(group=group):
         return None
     from .plugin import discover_providers, implicit_providers
 
-    return implicit_providers(discover_providers(group=group, environ=env), env)
+    with contextlib.redirect_stdout(sys.stderr):
+        return implicit_providers(discover_providers(group=group, environ=env), env)
 
 
 __all__ = [

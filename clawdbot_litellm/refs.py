@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from .builtin_providers import is_builtin, normalize_provider_id
-from .config.schema import DEFAULT_PROVIDER, ModelDefinition, Provider
+from .config.schema import DEFAULT_PROVIDER, MIN_CONTEXT_WINDOW, ModelDefinition, Provider
 from .errors import (
     ClawdbotLiteLLMError,
     InvalidModelRefError,
@@ -164,9 +164,49 @@ def suggest_refs(
     return [ref for *_, ref in sorted(scored)[:limit]]
 
 
+def is_litellm_provider(name: str) -> bool:
+    """Providers that are LiteLLM proxies: ``litellm`` and names like ``litellm-prod``."""
+    return name == DEFAULT_PROVIDER or name.startswith(
+        (f"{DEFAULT_PROVIDER}-", f"{DEFAULT_PROVIDER}_")
+    )
+
+
+def unknown_model_advice(text: str, providers: Mapping[str, Provider]) -> str:
+    """How to add the model ``text`` names, for the provider it names (a bare id: ``litellm``).
+
+    ``models sync --add-all`` is offered only where it can add the model: a LiteLLM provider
+    written in the config that speaks ``openai-completions``, and only if its proxy serves the
+    model with a window Clawdbot accepts (sync skips smaller ones). For a plugin's provider,
+    the environment's ``litellm`` or any other, the definition has to be written by hand.
+    """
+    if "/" in text:
+        name: str | None = normalize_provider_id(text.partition("/")[0])
+    else:
+        name = DEFAULT_PROVIDER if DEFAULT_PROVIDER in providers else None
+    provider = _provider_named(name, providers) if name else None
+    where = f"models.providers.{provider.name if provider else name or '<provider>'}.models"
+    if (
+        provider is None
+        or not provider.declared
+        or provider.api != SEND_API
+        or not is_litellm_provider(provider.name)
+    ):
+        return f"Add the model to {where}."
+    command = "clawdbot-litellm models sync --add-all"
+    if provider.name != DEFAULT_PROVIDER:
+        command += f" --provider {provider.name}"
+    return (
+        f"Add the model to {where}, or run `{command}` if the proxy serves it with a context "
+        f"window of at least {MIN_CONTEXT_WINDOW} tokens."
+    )
+
+
 def _unknown(text: str, providers: Mapping[str, Provider], aliases: Mapping[str, str]) -> Exception:
     return UnknownModelError(
-        text, configured_refs(providers), suggest_refs(text, providers, aliases)
+        text,
+        configured_refs(providers),
+        suggest_refs(text, providers, aliases),
+        unknown_model_advice(text, providers),
     )
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from vcr_support import ProxyEndpoint
 
-from clawdbot_litellm.config.resolve import ConfigWarning, from_environment
-from clawdbot_litellm.config.schema import Provider
+from clawdbot_litellm.config.resolve import ConfigWarning, ImplicitProvider, from_environment
+from clawdbot_litellm.config.schema import ModelDefinition, Provider, ProviderConfig
 from clawdbot_litellm.doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
 from clawdbot_litellm.proxy_status import DEEP_HEALTH_TIMEOUT, UpstreamHealth, deep_health
 
@@ -194,6 +194,29 @@ def test_problems_beyond_the_schema_fail_but_the_proxy_is_still_checked(
     assert schema.ok is False
     assert "agents.defaults.model.primary: Unknown model: litellm/gpt-5" in schema.detail
     assert by_name(checks)["proxy reachable"].ok is False  # run, not skipped
+
+
+@pytest.mark.usefixtures("loopback_allowed")
+def test_refs_to_a_plugins_provider_pass_the_schema_check_given_implicit(
+    tmp_path: Path, closed_url: str
+) -> None:
+    data = litellm(closed_url, [GPT4])
+    data["agents"] = {"defaults": {"model": {"primary": "acme/acme-large"}}}
+    config = write(tmp_path / "c.json", data)
+    acme = ProviderConfig(
+        base_url="http://acme.invalid:9000", models=(ModelDefinition(id="acme-large", name="L"),)
+    )
+    env = {"LITELLM_API_KEY": "k"}
+
+    without = by_name(run_checks(config, environ=env, timeout=2))["config schema"]
+    assert without.ok is False
+    assert "agents.defaults.model.primary: Unknown model: acme/acme-large." in without.detail
+    checks = run_checks(
+        config, environ=env, timeout=2, implicit={"acme": ImplicitProvider(acme, {})}
+    )
+    schema = by_name(checks)["config schema"]
+    assert (schema.status, schema.detail) == ("ok", "valid (2 model(s) configured)")
+    assert by_name(checks)["proxy reachable"].ok is False  # still the litellm proxy's checks
 
 
 @pytest.mark.usefixtures("loopback_allowed")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from clawdbot_litellm.config.schema import ModelDefinition, Provider
+from clawdbot_litellm.config.resolve import ImplicitProvider, load_config
+from clawdbot_litellm.config.schema import ModelDefinition, Provider, ProviderConfig
 from clawdbot_litellm.errors import InvalidModelRefError, UnknownModelError
 from clawdbot_litellm.refs import (
     ModelRef,
@@ -280,9 +285,10 @@ def test_exact_text_of_an_unknown_model_with_a_case_difference() -> None:
     with pytest.raises(UnknownModelError) as caught:
         resolve_ref("Claude-3-Opus-", providers, aliases)
     assert str(caught.value) == (
+        # A provider built by hand is not known to be written in a config, so `models sync`
+        # (which edits the file's definitions) is not offered; see test_unknown_model_advice_*.
         "Unknown model: Claude-3-Opus-. Did you mean litellm/claude-3-opus? Configured models: "
-        "litellm/claude-3-opus. Add the model to models.providers.<provider>.models (or run "
-        "`clawdbot-litellm models sync --add-all`)."
+        "litellm/claude-3-opus. Add the model to models.providers.litellm.models."
     )
 
 
@@ -291,3 +297,95 @@ def test_same_name_ranks_before_a_near_spelling() -> None:
     with pytest.raises(UnknownModelError) as caught:
         resolve_ref("GPT_4", providers, {})
     assert list(caught.value.suggestions) == ["litellm/gpt-4", "litellm/gpt-4o"]
+
+
+# --- the advice an unknown model ends with -------------------------------------------------------
+
+SYNC_ADVICE = (
+    "Add the model to models.providers.{name}.models, or run `clawdbot-litellm models sync "
+    "--add-all{flag}` if the proxy serves it with a context window of at least 16000 tokens."
+)
+ACME = ImplicitProvider(
+    ProviderConfig(
+        base_url="http://acme.invalid:9000", models=(ModelDefinition(id="acme-large", name="L"),)
+    ),
+    {},
+)
+
+
+def _config(tmp_path: Path, providers: dict[str, Any], mode: str = "merge") -> Path:
+    path = tmp_path / "clawdbot.json"
+    path.write_text(json.dumps({"models": {"mode": mode, "providers": providers}}))
+    return path
+
+
+def _declared(*model_ids: str, **extra: Any) -> dict[str, Any]:
+    models = [{"id": m, "name": m} for m in model_ids]
+    return {"baseUrl": "http://127.0.0.1:9", "models": models, **extra}
+
+
+def _advice(name: str) -> str:
+    return f"Add the model to models.providers.{name}.models."
+
+
+@pytest.mark.parametrize(
+    ("providers", "ref", "advice"),
+    [
+        # A LiteLLM provider written in the file: sync can add what its proxy serves.
+        (
+            {"litellm": _declared("gpt-4")},
+            "litellm/gpt-5",
+            SYNC_ADVICE.format(name="litellm", flag=""),
+        ),
+        ({"litellm": _declared("gpt-4")}, "gpt-5", SYNC_ADVICE.format(name="litellm", flag="")),
+        (
+            {"litellm-prod": _declared("gpt-4")},
+            "litellm-prod/gpt-5",
+            SYNC_ADVICE.format(name="litellm-prod", flag=" --provider litellm-prod"),
+        ),
+        # Not a LiteLLM proxy, or not openai-completions: sync does not talk to it.
+        ({"vllm": _declared("qwen")}, "vllm/llama", _advice("vllm")),
+        (
+            {"litellm": _declared("gpt-4", api="anthropic-messages")},
+            "litellm/x",
+            _advice("litellm"),
+        ),
+        # The environment's litellm (nothing in the file for sync to edit), a plugin's provider,
+        # a provider nobody supplies.
+        ({}, "litellm/gpt-5", _advice("litellm")),
+        ({}, "acme/acme-small", _advice("acme")),
+        ({}, "nope/x", _advice("nope")),
+    ],
+)
+def test_unknown_model_advice_offers_sync_only_where_it_can_add_the_model(
+    tmp_path: Path, providers: dict[str, Any], ref: str, advice: str
+) -> None:
+    config = load_config(
+        _config(tmp_path, providers), environ={"LITELLM_API_KEY": "k"}, implicit={"acme": ACME}
+    )
+    with pytest.raises(UnknownModelError) as caught:
+        config.resolve(ref)
+    assert caught.value.advice == advice
+    assert str(caught.value).endswith(f". {advice}")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bare_id_without_a_litellm_provider_names_no_provider(tmp_path: Path) -> None:
+    config = load_config(_config(tmp_path, {"vllm": _declared("qwen")}, mode="replace"))
+    with pytest.raises(UnknownModelError) as caught:
+        config.resolve("llama")
+    assert caught.value.advice == _advice("<provider>")
+
+
+def test_exact_text_of_an_unknown_model_of_a_plugins_provider(tmp_path: Path) -> None:
+    config = load_config(
+        _config(tmp_path, {"litellm": _declared("gpt-4")}),
+        environ={"LITELLM_API_KEY": "k"},
+        implicit={"acme": ACME},
+    )
+    with pytest.raises(UnknownModelError) as caught:
+        config.resolve("acme/acme-larg")
+    assert str(caught.value) == (
+        "Unknown model: acme/acme-larg. Did you mean acme/acme-large? Configured models: "
+        "acme/acme-large, litellm/gpt-4. Add the model to models.providers.acme.models."
+    )

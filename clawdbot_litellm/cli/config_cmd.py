@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -15,8 +16,8 @@ import click
 from ..config.check import find_problems
 from ..config.edit import EditResult, get_config_value, set_config_value, unset_config_value
 from ..config.locate import config_path
-from ..config.path import format_path, parse_path, parse_value
-from ..config.resolve import ConfigWarning, ImplicitProvider, base_url_to_store
+from ..config.path import format_path, get_at, parse_path, parse_value
+from ..config.resolve import ConfigWarning, ImplicitProvider
 from ..config.secrets import is_secret_path, mask_secrets
 from ..errors import Problem
 from ..plugin_index import installed_implicit_providers
@@ -78,9 +79,9 @@ def get_command(
         click.echo(_plain(value))
 
 
-def _report_edit(result: EditResult, done: str, same: str) -> None:
+def _report_edit(result: EditResult, done: str, same: str, notes: Sequence[str]) -> None:
     # A dropped-comments warning has already been shown by warnings_as_lines.
-    echo_warnings(result.notes)
+    echo_warnings(notes)
     if result.changed:
         click.echo(f"{done} in {result.path}")
     else:
@@ -107,14 +108,16 @@ def set_command(ctx: click.Context, path: str, value: str, strict_json: bool) ->
         value = read_stdin_value(f"Value for {format_path(segments)}")
     secret = is_secret_path(segments)
     parsed = parse_value(value, strict_json=strict_json, secret=secret)
-    parsed, note = base_url_to_store(segments, parsed)
-    if note:
-        click.echo(f"Note: {note}", err=True)
     with warnings_as_lines(ConfigWarning):
         result = set_config_value(path, parsed, config=_config_option(ctx), implicit=_implicit())
-    shown = json.dumps(mask_secrets(parsed, segments), ensure_ascii=False)
+    stored, notes = get_at(result.after, segments), result.notes
+    if stored != parsed and notes:
+        # The library stored another value (a litellm baseUrl without /v1); notes[0] says so.
+        click.echo(f"Note: {notes[0]}", err=True)
+        notes = notes[1:]
+    shown = json.dumps(mask_secrets(stored, segments), ensure_ascii=False)
     where = format_path(segments)
-    _report_edit(result, f"Set {where} = {shown}", f"{where} is already {shown}")
+    _report_edit(result, f"Set {where} = {shown}", f"{where} is already {shown}", notes)
 
 
 @config.command("unset")
@@ -125,7 +128,7 @@ def unset_command(ctx: click.Context, path: str) -> None:
     segments = parse_path(path)
     with warnings_as_lines(ConfigWarning):
         result = unset_config_value(path, config=_config_option(ctx), implicit=_implicit())
-    _report_edit(result, f"Removed {format_path(segments)}", "Nothing to remove")
+    _report_edit(result, f"Removed {format_path(segments)}", "Nothing to remove", result.notes)
 
 
 def _problem_line(problem: Problem, file: str) -> str:

@@ -13,6 +13,7 @@ import click
 
 from ..config.locate import config_path
 from ..doctor import DOCTOR_TIMEOUT, Check, failed, run_checks
+from ..plugin_index import installed_implicit_providers
 from ..proxy_status import DEEP_HEALTH_TIMEOUT
 from .output import echo_json
 from .spinner import spinner
@@ -91,6 +92,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> Non
                  "detail", "fix"}]}
     """
     explicit = (ctx.obj or {}).get("config")
+    implicit = installed_implicit_providers()  # refs to plugins' providers are valid, as in chat
     if deep:
         click.echo(
             "--deep: the proxy's /health sends a request to every upstream model; those "
@@ -98,7 +100,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> Non
             err=True,
         )
     if as_json:
-        checks = run_checks(explicit, timeout=timeout, deep=deep)
+        checks = run_checks(explicit, timeout=timeout, deep=deep, implicit=implicit)
         echo_json(
             {
                 "ok": not failed(checks),
@@ -109,7 +111,7 @@ def doctor(ctx: click.Context, as_json: bool, timeout: float, deep: bool) -> Non
         passed = not failed(checks)
     else:
         with spinner("Checking the config and the proxy" + (" and its upstreams" if deep else "")):
-            checks = run_checks(explicit, timeout=timeout, deep=deep)
+            checks = run_checks(explicit, timeout=timeout, deep=deep, implicit=implicit)
         passed = print_checks(checks)
     if not passed:
         sys.exit(1)  # not ctx.exit: run_main's non-standalone click would return the code

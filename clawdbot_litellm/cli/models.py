@@ -28,7 +28,7 @@ from ..config.secrets import display_url
 from ..discovery import DiscoveredModel, discover_models
 from ..errors import ClawdbotLiteLLMError, InvalidModelRefError, UnsupportedAPIError
 from ..plugin_index import installed_implicit_providers
-from ..refs import SEND_API, parse_ref
+from ..refs import SEND_API, is_litellm_provider, parse_ref
 from ..sync import SyncReport, configured_definitions, sync_document
 from .output import echo_json, echo_warnings, fail, provider_option, warnings_as_lines
 from .spinner import spinner
@@ -45,13 +45,6 @@ def _load(ctx: click.Context, *, secrets: bool = True) -> ResolvedConfig:
             return load_config(explicit, implicit=implicit)
         document = load_document(config_path(explicit))
         return resolve_document(document, implicit=implicit, keep_missing_vars=True)
-
-
-def is_litellm(name: str) -> bool:
-    """Providers that are LiteLLM proxies: ``litellm`` and names like ``litellm-prod``."""
-    return name == DEFAULT_PROVIDER or name.startswith(
-        (f"{DEFAULT_PROVIDER}-", f"{DEFAULT_PROVIDER}_")
-    )
 
 
 def discover_for(provider: Provider) -> list[DiscoveredModel]:
@@ -173,7 +166,7 @@ def remote_sections(resolved: ResolvedConfig, rows: list[dict[str, Any]]) -> lis
     """Discovery for every LiteLLM provider; marks ``rows[*].served`` in place."""
     sections = []
     for name, provider in resolved.providers.items():
-        if not is_litellm(name):
+        if not is_litellm_provider(name):
             continue
         section: dict[str, Any] = {
             "provider": name,

@@ -42,6 +42,7 @@ from ..onboarding import (
 from ..onboarding import (
     onboard as write_onboarding,
 )
+from ..plugin_index import installed_implicit_providers
 from ..sync import configured_ids
 from .output import (
     STDIN,
@@ -397,7 +398,9 @@ def onboard(  # noqa: PLR0917 - click passes every option positionally
         api_key=key.typed,
     )
     with warnings_as_lines(ConfigWarning):
-        result = write_onboarding(answers, config=path, environ=environ)
+        result = write_onboarding(
+            answers, config=path, environ=environ, implicit=installed_implicit_providers()
+        )
 
     if result.changed:
         click.echo(f"Wrote {result.path} (mode 0600):")

@@ -41,6 +41,7 @@ from .resolve import (
     ConfigWarning,
     ImplicitProvider,
     ResolvedConfig,
+    base_url_to_store,
     load_config,
     resolve_quietly,
 )
@@ -406,10 +407,13 @@ def set_config_value(
 ) -> EditResult:
     """Set one value in the raw file (validated; nothing else in the file changes).
 
-    Where Clawdbot's ``setAtPath`` replaces a plain value in the way or pads an array with
-    ``null``, the same happens here and ``EditResult.notes`` says so (or, when the result is
-    refused, the error's problems do)."""
+    A ``models.providers.litellm.baseUrl`` ending in ``/v1`` is stored without it (the client
+    appends ``/v1``; ``config.resolve.base_url_to_store``), and then ``EditResult.notes[0]``
+    says so; a ``${VAR}`` value is stored as written. Where Clawdbot's ``setAtPath`` replaces a
+    plain value in the way or pads an array with ``null``, the same happens here and
+    ``EditResult.notes`` says so (or, when the result is refused, the error's problems do)."""
     segments = parse_path(path_expr)
+    value, stored_note = base_url_to_store(segments, value)
     include: list[str] = []
     path_notes: list[str] = []
 
@@ -435,8 +439,9 @@ def set_config_value(
         if not hints:
             raise
         raise ConfigValidationError(error.source, [*error.problems, *hints]) from None
-    if path_notes:
-        result = dataclasses.replace(result, notes=(*path_notes, *result.notes))
+    first = [stored_note] if stored_note else []
+    if first or path_notes:
+        result = dataclasses.replace(result, notes=(*first, *path_notes, *result.notes))
     return result
 
 

@@ -84,9 +84,14 @@ def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
 
 def base_url_to_store(segments: Sequence[str | int], value: Any) -> tuple[Any, str | None]:
     """What an edit of ``models.providers.litellm.baseUrl`` stores: the URL without ``/v1``
-    (the client appends it), and a note saying so when it was dropped."""
+    (the client appends it), and a note saying so when it was dropped.
+
+    The one place of the rule: ``set_config_value`` (so ``config set``) and onboarding use it.
+    A value holding a ``${VAR}`` reference is stored exactly as written: the editor never
+    resolves or rewrites references (loading the file still warns about a ``/v1``).
+    """
     target = ["models", "providers", DEFAULT_PROVIDER, "baseUrl"]
-    if [str(s) for s in segments] != target or not isinstance(value, str):
+    if [str(s) for s in segments] != target or not isinstance(value, str) or "${" in value:
         return value, None
     stored, warning = normalise_base_url(DEFAULT_PROVIDER, value)
     if warning is None:
@@ -318,7 +323,7 @@ def resolve_document(
                 key_source = Source(key_source.kind, f"{key_source.detail} naming ${named}")
             sources["apiKey"] = key_source
         provider_config = _fill_from_environment(name, declared, env, from_block, sources)
-        providers[name] = _provider(name, provider_config, env, sources, notes)
+        providers[name] = _provider(name, provider_config, env, sources, notes, declared=True)
 
     defaults = config.agents.defaults
     primary = defaults.model.primary
@@ -406,6 +411,8 @@ def _provider(
     env: Mapping[str, str],
     sources: dict[str, Source],
     notes: list[str],
+    *,
+    declared: bool = False,
 ) -> Provider:
     base_url, warning = normalise_base_url(name, config.base_url)
     if warning:
@@ -418,6 +425,7 @@ def _provider(
         headers=dict(config.headers or {}),
         models=config.models,
         sources=sources,
+        declared=declared,
     )
 
 

@@ -342,6 +342,9 @@ class Provider:
     headers: Mapping[str, str] = field(repr=False)
     models: tuple[ModelDefinition, ...]
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+    # Written under ``models.providers`` (in the file or an include), so ``models sync`` can edit
+    # its models; False for implicit ones (the environment's ``litellm``, a plugin's).
+    declared: bool = field(default=False, compare=False)
 
     def __repr__(self) -> str:
         return (

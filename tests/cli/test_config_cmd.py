@@ -273,6 +273,24 @@ def test_set_warns_when_comments_are_dropped(
     assert lines[0].startswith(f"Warning: {config_file} had JSON5 comments")
 
 
+def test_set_base_url_drops_v1_once_and_keeps_a_reference_as_written(
+    capsys: pytest.CaptureFixture[str], config_file: Path
+) -> None:
+    path = "models.providers.litellm.baseUrl"
+    code, out, err = run_main(capsys, config_file, "set", path, "http://proxy:4000/v1")
+    assert code == 0
+    assert out.startswith('Set models.providers.litellm.baseUrl = "http://proxy:4000" in ')
+    assert err == (
+        "Note: stored http://proxy:4000 without the /v1: the client appends /v1 itself (requests "
+        "go to http://proxy:4000/v1/...)\n"
+    )
+    code, out, err = run_main(capsys, config_file, "set", path, "${PROXY_URL}/v1")
+    assert code == 0
+    assert out.startswith('Set models.providers.litellm.baseUrl = "${PROXY_URL}/v1" in ')
+    assert read(config_file)["models"]["providers"]["litellm"]["baseUrl"] == "${PROXY_URL}/v1"
+    assert "Note:" not in err
+
+
 def test_set_same_value_writes_nothing(config_file: Path) -> None:
     before = config_file.stat().st_mtime_ns
     result = run(config_file, "set", "agents.defaults.model.primary", "litellm/gpt-4")

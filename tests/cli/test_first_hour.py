@@ -262,11 +262,28 @@ def test_unknown_model_suggests_each_model_once_as_a_ref(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: Unknown model: claude3opus. Did you mean litellm/claude-3-opus? Configured "
-        "models: litellm/claude-3-opus. Add the model to models.providers.<provider>.models (or "
-        "run `clawdbot-litellm models sync --add-all`).\n"
+        "models: litellm/claude-3-opus. Add the model to models.providers.litellm.models, or run "
+        "`clawdbot-litellm models sync --add-all` if the proxy serves it with a context window "
+        "of at least 16000 tokens.\n"
     )
     unlike = run(["--config", str(config), "chat", "-m", "litellm/gpt-5", "hi"])
     assert "Did you mean" not in unlike.stderr
+
+
+def test_unknown_model_of_a_provider_sync_cannot_fill_names_the_provider_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The litellm of the environment alone: `models sync` edits models.providers.litellm.models
+    # in the file, and there is none, so it is not offered.
+    monkeypatch.setenv("LITELLM_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LITELLM_API_KEY", "sk-test-0123456789")
+    monkeypatch.delenv("LITELLM_MODEL", raising=False)
+    result = run(["--config", str(tmp_path / "none.json"), "chat", "-m", "litellm/gpt-5", "hi"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Unknown model: litellm/gpt-5. Did you mean litellm/gpt-4? Configured models: "
+        "litellm/gpt-4. Add the model to models.providers.litellm.models.\n"
+    )
 
 
 # --- 5. models default, chat -o ------------------------------------------------------------------

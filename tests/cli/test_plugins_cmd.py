@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -286,3 +287,67 @@ def test_the_disable_switch_holds_plugin_providers_back_here_too(
     result = run("config", "validate")
     assert result.exit_code == 1
     assert "Unknown model: acme/acme-large" in result.stdout
+
+
+@pytest.fixture
+def closed_url(loopback_allowed: object) -> str:
+    """A URL on 127.0.0.1 where nothing listens: the proxy checks and discovery fail fast."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def schema_check(result: Result) -> dict[str, Any]:
+    checks = {check["name"]: check for check in json.loads(result.stdout)["checks"]}
+    found: dict[str, Any] = checks["config schema"]
+    return found
+
+
+def test_doctor_sees_the_providers_a_plugin_supplies(
+    add_dist: AddDist, acme_config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_BASE_URL", closed_url)  # the litellm checks fail fast
+    before = schema_check(run("doctor", "--json", "--timeout", "2"))
+    assert before["status"] == "fail"
+    assert "agents.defaults.model.primary: Unknown model: acme/acme-large." in before["detail"]
+
+    add_dist(
+        "acme-gateway", {"acme": "acme_implicit:provider"}, {"acme_implicit": IMPLICIT_PROVIDER}
+    )
+    after = schema_check(run("doctor", "--json", "--timeout", "2"))
+    assert (after["status"], after["detail"]) == ("ok", "valid (2 model(s) configured)")
+    monkeypatch.setenv(ENV_DISABLE, "1")
+    assert schema_check(run("doctor", "--json", "--timeout", "2"))["status"] == "fail"
+
+
+def test_json_output_stays_json_when_a_plugin_prints_while_it_loads(
+    add_dist: AddDist, acme_config: Path, closed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_BASE_URL", closed_url)
+    loud = "print('acme plugin says hello on stdout')\n" + IMPLICIT_PROVIDER
+    add_dist("acme-gateway", {"acme": "acme_loud:provider"}, {"acme_loud": loud})
+    for args in (("doctor", "--json", "--timeout", "2"), ("models", "list", "--json")):
+        sys.modules.pop("acme_loud", None)  # imported afresh by each command, as in a new process
+        result = run(*args)
+        json.loads(result.stdout)  # parseable: the print went to stderr
+        assert "acme plugin says hello" in result.stderr
+
+
+def test_onboard_keeps_a_plugin_fallback_and_the_result_validates(
+    add_dist: AddDist, acme_config: Path, closed_url: str
+) -> None:
+    acme_config.write_text(
+        json.dumps({"agents": {"defaults": {"model": {"fallbacks": ["acme/acme-large"]}}}})
+    )
+    add_dist(
+        "acme-gateway", {"acme": "acme_implicit:provider"}, {"acme_implicit": IMPLICIT_PROVIDER}
+    )
+    args = ("--non-interactive", "--litellm-base-url", closed_url, "--litellm-model", "gpt-4")
+    result = run("onboard", *args)
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.stderr
+    model = json.loads(acme_config.read_text())["agents"]["defaults"]["model"]
+    assert model == {"fallbacks": ["acme/acme-large"], "primary": "litellm/gpt-4"}
+    assert run("config", "validate").exit_code == 0
+    doctor = schema_check(run("doctor", "--json", "--timeout", "2"))
+    assert doctor["status"] == "ok"

@@ -156,6 +156,44 @@ def test_set_keeps_var_references_even_when_the_variable_is_set(seed: Path) -> N
     assert data == expected
 
 
+BASE_URL = "models.providers.litellm.baseUrl"
+
+
+def test_set_stores_a_litellm_base_url_without_v1_and_says_so(seed: Path) -> None:
+    result = set_config_value(BASE_URL, " http://proxy:4000/v1/ ", config=seed, environ={})
+    assert result.changed
+    assert read(seed)["models"]["providers"]["litellm"]["baseUrl"] == "http://proxy:4000"
+    assert result.notes == (
+        "stored http://proxy:4000 without the /v1: the client appends /v1 itself (requests go "
+        "to http://proxy:4000/v1/...)",
+    )  # and no "ends in /v1" warning: the file never holds one
+    # The same URL again: nothing to write, and the note still says what is stored.
+    again = set_config_value(BASE_URL, "http://proxy:4000/v1", config=seed, environ={})
+    assert (again.changed, again.notes) == (False, result.notes)
+    plain = set_config_value(BASE_URL, "http://proxy:4000", config=seed, environ={})
+    assert (plain.changed, plain.notes) == (False, ())
+
+
+@pytest.mark.parametrize(
+    "value", ["${LITELLM_BASE_URL}", "${LITELLM_BASE_URL}/v1", "http://${PROXY_HOST}:4000/v1/"]
+)
+def test_set_stores_a_base_url_with_a_reference_as_written(seed: Path, value: str) -> None:
+    env = {"LITELLM_BASE_URL": "http://proxy:4000", "PROXY_HOST": "proxy"}
+    result = set_config_value(BASE_URL, value, config=seed, environ=env)
+    assert read(seed)["models"]["providers"]["litellm"]["baseUrl"] == value
+    assert not [note for note in result.notes if note.startswith("stored ")]
+    if value.endswith(("/v1", "/v1/")):  # the loader still says what the client will use
+        assert [note for note in result.notes if "ends in /v1" in note]
+
+
+def test_set_keeps_v1_in_other_providers_base_urls(multi: Path) -> None:
+    path = "models.providers.lmstudio.baseUrl"
+    with pytest.warns(ConfigWarning, match="JSON5 comments"):
+        result = set_config_value(path, "http://127.0.0.1:5678/v1", config=multi, environ={})
+    assert get_config_value(path, config=multi, raw=True, environ={}) == "http://127.0.0.1:5678/v1"
+    assert result.notes == ()
+
+
 def test_a_round_of_edits_keeps_foreign_sections_includes_and_references(
     multi: Path, tmp_path: Path
 ) -> None:
