@@ -64,9 +64,13 @@ class ConfigWarning(UserWarning):
     """Something in the config works, but probably not as the user meant."""
 
 
-def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
+def normalise_base_url(
+    provider: str, url: str, source: Source | None = None
+) -> tuple[str, str | None]:
     """Trim and drop trailing slashes; for ``litellm`` also a trailing ``/v1`` (with a warning
-    naming the URL the client uses and the ``config set`` that fixes the file)."""
+    naming the URL the client uses and the fix: the ``config set`` for a literal in the file;
+    for a URL from a variable, where it is set, since ``config set`` would replace the
+    reference with the literal)."""
     url = url.strip()
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
@@ -74,10 +78,18 @@ def normalise_base_url(provider: str, url: str) -> tuple[str, str | None]:
     if provider == DEFAULT_PROVIDER and path.lower().endswith("/v1"):
         path = path[:-3].rstrip("/")
         fixed = urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+        from_variable = source is not None and (
+            source.kind in ("environment", "env-block") or "${" in source.detail
+        )
+        fix = (
+            f"Drop the /v1 where it is set ({source})"
+            if from_variable
+            else f"Fix the file: clawdbot-litellm config set models.providers.{provider}.baseUrl "
+            f"{display_url(fixed)}"
+        )
         warning = (
             f"models.providers.{provider}.baseUrl ends in /v1 ({display_url(url)}); the client "
-            f"appends /v1 itself, so it uses {display_url(fixed)}. Fix the file: "
-            f"clawdbot-litellm config set models.providers.{provider}.baseUrl {display_url(fixed)}"
+            f"appends /v1 itself, so it uses {display_url(fixed)}. {fix}"
         )
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment)), warning
 
@@ -414,7 +426,7 @@ def _provider(
     *,
     declared: bool = False,
 ) -> Provider:
-    base_url, warning = normalise_base_url(name, config.base_url)
+    base_url, warning = normalise_base_url(name, config.base_url, sources.get("baseUrl"))
     if warning:
         notes.append(warning)
     return Provider(

@@ -152,6 +152,27 @@ def test_environment_url_with_v1_is_stripped_with_a_warning(tmp_path: Path) -> N
     assert config.providers["litellm"].api_base == "http://h:4000/v1"
 
 
+def test_a_v1_from_a_variable_is_fixed_where_it_is_set_not_by_config_set(
+    tmp_path: Path,
+) -> None:
+    # `config set` with the literal would replace the ${VAR} reference: the fix names the source.
+    path = tmp_path / "clawdbot.json"
+    path.write_text('{models: {providers: {litellm: {baseUrl: "${PROXY_URL}", models: []}}}}')
+    with pytest.warns(ConfigWarning) as record:
+        config = load_config(path, environ={"PROXY_URL": "http://h:4000/v1"})
+    assert [str(w.message) for w in record] == [
+        "models.providers.litellm.baseUrl ends in /v1 (http://h:4000/v1); the client appends /v1 "
+        f"itself, so it uses http://h:4000. Drop the /v1 where it is set (file {path} via "
+        "${PROXY_URL})"
+    ]
+    assert config.providers["litellm"].base_url == "http://h:4000"
+    with pytest.warns(ConfigWarning) as record:
+        load_config(tmp_path / "missing.json", environ={"LITELLM_BASE_URL": "http://h:4000/v1"})
+    assert str(record[0].message).endswith(
+        "Drop the /v1 where it is set (environment LITELLM_BASE_URL)"
+    )
+
+
 def test_bad_environment_url_is_a_typed_error_naming_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigValidationError) as caught:
         load_config(tmp_path / "missing.json", environ={"LITELLM_BASE_URL": "localhost:4000"})
