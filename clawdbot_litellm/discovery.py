@@ -124,9 +124,16 @@ def _probe_config(base_url: str, api_key: str | None) -> ResolvedConfig:
 
 
 def discover_models(
-    base_url: str, api_key: str | None, *, timeout: float = DISCOVERY_TIMEOUT
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeout: float = DISCOVERY_TIMEOUT,
+    headers: Mapping[str, str] | None = None,
 ) -> list[DiscoveredModel]:
     """Ask the proxy at ``base_url`` (no ``/v1``) which models it serves, and their limits.
+
+    ``headers`` are the provider's own (a gateway in front of the proxy may need them), sent
+    with both requests as with every chat request.
 
     ``/v1/models`` is required; ``/model/info`` (LiteLLM's richer catalogue) is used when it
     answers, and is asked once: callers that need more of it (``doctor --deep``'s deployment
@@ -143,9 +150,11 @@ def discover_models(
     target = ModelTarget(ModelRef(DEFAULT_PROVIDER, "*"), provider, provider.models[0])
     with Client(config, max_retries=0, timeout=timeout) as adapter:
         api = adapter.openai_client(DEFAULT_PROVIDER)
-        headers: dict[str, Any] = {} if target.provider.api_key else {"Authorization": openai.omit}
+        sent: dict[str, Any] = dict(headers or {})
+        if not target.provider.api_key:
+            sent["Authorization"] = openai.omit
         try:
-            listed = api.models.list(extra_headers=headers)
+            listed = api.models.list(extra_headers=sent)
         except openai.APIError as error:
             raise map_error(error, target) from error
         models: dict[str, DiscoveredModel] = {}
@@ -157,7 +166,7 @@ def discover_models(
                 max_tokens=_positive(extra.get("max_output_tokens")),
             )
         try:
-            info = api.get("model/info", cast_to=object, options={"headers": headers})
+            info = api.get("model/info", cast_to=object, options={"headers": sent})
         except (openai.APIError, ProxyError):
             info = None  # an older proxy, or a plain OpenAI-compatible server
         _merge_info(models, info)

@@ -254,7 +254,9 @@ def _proxy_checks(
         f"; the proxy's database is {health.db}, so it cannot check keys" if health.db_down else ""
     )
     try:
-        served = discover_models(provider.base_url, provider.api_key, timeout=timeout)
+        served = discover_models(
+            provider.base_url, provider.api_key, timeout=timeout, headers=provider.headers
+        )
     except (ProxyUnreachableError, ProxyTimeoutError) as error:
         return [
             _down(_failed("proxy reachable", error, "start the proxy, or fix the base URL")),

@@ -169,9 +169,11 @@ def _root(provider: Provider) -> str:
     return normalise_base_url(provider.name, provider.base_url)[0].rstrip("/")
 
 
-def _headers(provider: Provider) -> dict[str, str]:
+def _headers(provider: Provider, *, key: bool = True) -> dict[str, str]:
+    """The provider's own headers (a gateway in front of the proxy may need them), and the key
+    where the route takes one."""
     headers = {k: v for k, v in provider.headers.items() if v is not None}
-    if provider.api_key:
+    if key and provider.api_key:
         headers["Authorization"] = f"Bearer {provider.api_key}"
     return headers
 
@@ -182,7 +184,7 @@ def check_health(provider: Provider, timeout: float = STATUS_TIMEOUT) -> Health:
 
     root = _root(provider)
     try:
-        with httpx2.Client(timeout=timeout) as http:
+        with httpx2.Client(timeout=timeout, headers=_headers(provider, key=False)) as http:
             live = http.get(f"{root}/health/liveliness")
             ready = http.get(f"{root}/health/readiness")
     except httpx2.HTTPError as error:

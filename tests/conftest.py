@@ -182,6 +182,26 @@ def proxy_endpoint(
 # --- the README's proxy --------------------------------------------------------------------------
 
 
+@pytest.fixture
+def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every request any sync httpx2 client sends (the openai SDK's too), in order.
+
+    Wraps ``httpx2.Client.send``, above the transport vcr patches, so it sees the same requests
+    in replay, record and ``--live``.
+    """
+    import httpx2
+
+    requests: list[httpx2.Request] = []
+    send = httpx2.Client.send
+
+    def recording_send(self: httpx2.Client, request: httpx2.Request, **kwargs: Any) -> Any:
+        requests.append(request)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx2.Client, "send", recording_send)
+    return requests
+
+
 @pytest.fixture(scope="session")
 def readme_litellm_proxy(cassette_mode: Mode) -> Iterator[ProxyServer | None]:
     """``tests/proxy/litellm_config_readme.yaml``: the README's model names as an ordinary proxy

@@ -338,6 +338,20 @@ def test_a_healthy_setup_passes_every_check(tmp_path: Path, proxy_endpoint: Prox
     assert proxy_endpoint.api_key not in everything(checks)
 
 
+def test_every_request_carries_the_providers_headers(
+    tmp_path: Path, proxy_endpoint: ProxyEndpoint, sent_requests: list[Any]
+) -> None:
+    # A gateway in front of the proxy may need its own header: discovery sends it as chat does.
+    document = litellm(proxy_endpoint.base_url, [GPT4], headers={"X-Gateway": "gate-1"})
+    config = write(tmp_path / "c.json", document)
+    checks = run_checks(config, environ={"LITELLM_API_KEY": proxy_endpoint.api_key})
+    assert not failed(checks), everything(checks)
+    paths = [request.url.path for request in sent_requests]
+    # No /key/info: the test proxy has no database, which /health/readiness says.
+    assert paths == ["/health/liveliness", "/health/readiness", "/v1/models", "/v1/model/info"]
+    assert [r.url.path for r in sent_requests if r.headers.get("x-gateway") != "gate-1"] == []
+
+
 def test_a_rejected_key_fails_the_key_check_only(
     tmp_path: Path, proxy_endpoint: ProxyEndpoint
 ) -> None:

@@ -51,7 +51,7 @@ def discover_for(provider: Provider) -> list[DiscoveredModel]:
     """The models ``provider``'s proxy serves (raises ``ProxyError`` subclasses)."""
     base_url = normalise_base_url(DEFAULT_PROVIDER, provider.base_url)[0]
     with spinner(f"Asking {display_url(base_url)} ({provider.name}) for its models"):
-        return list(discover_models(base_url, provider.api_key))
+        return list(discover_models(base_url, provider.api_key, headers=provider.headers))
 
 
 # --- models list ---------------------------------------------------------------------------------

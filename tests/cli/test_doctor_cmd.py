@@ -266,30 +266,10 @@ def test_deep_warns_first_and_names_unhealthy_upstreams_by_model_name(
     assert proxy_endpoint.api_key not in result.output
 
 
-@pytest.fixture
-def sent_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The path of every request any httpx2 client sends (the openai SDK's too), in order.
-
-    Wraps ``httpx2.Client.send``, above the transport vcr patches, so it counts the same in
-    replay, record and ``--live``.
-    """
-    import httpx2
-
-    paths: list[str] = []
-    send = httpx2.Client.send
-
-    def counting_send(self: httpx2.Client, request: httpx2.Request, **kwargs: Any) -> Any:
-        paths.append(request.url.path)
-        return send(self, request, **kwargs)
-
-    monkeypatch.setattr(httpx2.Client, "send", counting_send)
-    return paths
-
-
 def test_deep_asks_the_proxy_for_each_thing_once(
     tmp_path: Path,
     proxy_endpoint: ProxyEndpoint,
-    sent_paths: list[str],
+    sent_requests: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Discovery's /model/info (about 230 KB from the test proxy) also names /health's rows."""
@@ -297,6 +277,7 @@ def test_deep_asks_the_proxy_for_each_thing_once(
     config = write(tmp_path / "c.json", config_for(proxy_endpoint.base_url, [GPT4, LIMITED]))
     result = run(["--config", str(config), "doctor", "--deep", "--json"])
     assert result.exit_code == 1, result.output
+    sent_paths = [request.url.path for request in sent_requests]
     assert [path for path in sent_paths if path.endswith("/model/info")] == ["/v1/model/info"]
     assert sorted(sent_paths) == sorted(set(sent_paths))  # nothing asked twice
     assert "/health" in sent_paths

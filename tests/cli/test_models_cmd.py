@@ -20,6 +20,9 @@ from clawdbot_litellm.discovery import DiscoveredModel
 from clawdbot_litellm.errors import ConfigError
 from clawdbot_litellm.sync import sync_document
 
+# Cassettes recorded from here on keep only the /model/info fields the code reads (vcr_support).
+TRIM_MODEL_INFO = True
+
 
 def litellm_config(base_url: str, models: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {
@@ -379,6 +382,24 @@ def proxy_config(
     ]
     extra = {"channels": {"telegram": {"botToken": "${TELEGRAM_TOKEN}"}}}
     return write(tmp_path / "c.json", litellm_config(proxy_endpoint.base_url, models, **extra))
+
+
+def test_list_remote_sends_the_providers_headers(
+    tmp_path: Path,
+    proxy_endpoint: ProxyEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    sent_requests: list[Any],
+) -> None:
+    monkeypatch.setenv("LITELLM_API_KEY", proxy_endpoint.api_key)
+    document = litellm_config(proxy_endpoint.base_url, [{"id": "gpt-4", "name": "GPT-4"}])
+    document["models"]["providers"]["litellm"]["headers"] = {"X-Gateway": "gate-1"}
+    config = write(tmp_path / "c.json", document)
+    result = run(["--config", str(config), "models", "list", "--remote", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [(r.url.path, r.headers.get("x-gateway")) for r in sent_requests] == [
+        ("/v1/models", "gate-1"),
+        ("/v1/model/info", "gate-1"),
+    ]
 
 
 def test_list_remote_side_by_side(proxy_config: Path, proxy_endpoint: ProxyEndpoint) -> None:
