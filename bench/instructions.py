@@ -35,6 +35,7 @@ ROWS = {
     "chat": "sync non-streaming",
     "stream": "sync streaming",
     "chat-headers": "sync non-streaming, every answer with LiteLLM's x-litellm-* headers",
+    "chat-headers-read": "the same, and the caller reads result.proxy on every answer",
     "stream-headers": "sync streaming, with LiteLLM's x-litellm-* headers",
     "tool-stream": "sync streamed answer with two tool calls",
 }
@@ -63,7 +64,7 @@ def _sides(row: str) -> dict[str, Callable[[int], None]]:
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
         path = write_config(Path(tmp) / "clawdbot.json")
         config = load_config(path, environ=environ(path))
-    server = CannedServer(row.endswith("-headers"))
+    server = CannedServer("-headers" in row)
     if row == "tool-stream":
         server.stream = tool_stream_body()
     client, raw = adapter_client(config, server), raw_client(config, server)
@@ -72,7 +73,7 @@ def _sides(row: str) -> dict[str, Callable[[int], None]]:
         return {"adapter": _adapter_tool_stream(client), "raw": _raw_tool_stream(raw, kwargs)}
     index = 0 if row.startswith("chat") else 1
     return {
-        "adapter": _adapter_sync(client)[index],
+        "adapter": _adapter_sync(client, read_proxy=row.endswith("-read"))[index],
         "raw": _raw_sync(raw, _kwargs(config, False), _kwargs(config, True))[index],
     }
 

@@ -206,10 +206,14 @@ def _raw_sync(
     return chat, stream
 
 
-def _adapter_sync(client: Client) -> Any:
+def _adapter_sync(client: Client, read_proxy: bool = False) -> Any:
+    """``read_proxy``: also read ``result.proxy`` (parsed from the headers on first read)."""
+
     def chat(n: int) -> None:
         for _ in range(n):
             result = client.chat(PROMPT, model=REF)
+            if read_proxy:
+                assert result.proxy is not None
         assert result.text == ANSWER
 
     def stream(n: int) -> None:
@@ -280,8 +284,13 @@ def own_work(
     replay = SimpleNamespace(chat=SimpleNamespace(completions=_Replay(completion, chunks)))
     replaying._clients["litellm"] = replay  # type: ignore[assignment]
     chat, stream = _adapter_sync(replaying)
+    chat_reading_proxy = _adapter_sync(replaying, read_proxy=True)[0]
     out = {}
-    for kind, run in (("chat", chat), ("stream", stream)):
+    for kind, run in (
+        ("chat", chat),
+        ("stream", stream),
+        ("chat_reading_proxy", chat_reading_proxy),
+    ):
         run(100)
         out[kind] = min(_cpu(run, n) for _ in range(blocks)) / n * 1e6
     return out
