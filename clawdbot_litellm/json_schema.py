@@ -1,21 +1,24 @@
-"""JSON Schema, limited to the subset strict structured output accepts: checked before a request
-is sent, then used to validate the answer (so the package needs no ``jsonschema``).
+"""JSON Schema, limited to the subset strict structured output accepts: checked and made strict
+before a request is sent, then used to validate the answer (so the package needs no
+``jsonschema``).
 
 Pure. The subset is OpenAI's strict structured-output one (its "Supported schemas" guide):
 ``type`` (one name or a list of ``object``, ``array``, ``string``, ``number``, ``integer``,
 ``boolean``, ``null``), ``properties``, ``required``, ``additionalProperties``, ``items``,
-``enum``, ``const``, ``anyOf``/``allOf``/``oneOf``, local ``$ref`` (``#``, ``#/$defs/<name>``,
-``#/definitions/<name>``) with ``$defs``/``definitions``, the numeric bounds and ``multipleOf``,
-``minLength``/``maxLength``/``pattern``/``format``, ``minItems``/``maxItems`` and the annotations
-``description``/``title``/``default``. Any other keyword is refused, since it would be neither
-sent usefully nor enforced here. ``format`` is accepted but not enforced (neither is it by
-every provider). ``pattern`` uses Python's ``re`` (``re.search``, unanchored, as JSON Schema
-says), which agrees with ECMA-262 for the usual patterns.
+``enum``, ``const``, ``anyOf``/``oneOf`` (``oneOf`` is sent as ``anyOf``), local ``$ref`` (``#``,
+``#/$defs/<name>``, ``#/definitions/<name>``) with ``$defs``/``definitions``, the numeric bounds
+and ``multipleOf``, ``minLength``/``maxLength``/``pattern``/``format``, ``minItems``/``maxItems``
+and the annotations ``description``/``title``/``default``. The keywords the guide lists as not
+supported (:data:`NOT_SUPPORTED`) are refused with their fix, any other keyword since it would
+be neither sent usefully nor enforced here. ``format`` is accepted but not enforced (neither is
+it by every provider). ``pattern`` uses Python's ``re`` (``re.search``, unanchored, as JSON
+Schema says), which agrees with ECMA-262 for the usual patterns.
 
 :func:`check_schema` refuses a schema outside the subset or malformed, naming the keyword and
 its location (a JSON pointer); :func:`first_problem` gives the first place a value breaks a
-checked schema (a ``$.a[0]`` path) or ``None``; :func:`strict_schema` rewrites a pydantic model's
-schema the way ``strict: true`` demands.
+checked schema (a ``$.a[0]`` path) or ``None``; :func:`strict_schema` rewrites a pydantic
+model's schema or a caller's dict the way ``strict: true`` demands, and :func:`drop_sent_nulls`
+turns an answer to a caller's rewritten dict back into what the caller's schema describes.
 """
 
 from __future__ import annotations
