@@ -1,26 +1,30 @@
-"""JSON Schema, limited to the subset strict structured output accepts: checked before a request
-is sent, then used to validate the answer (so the package needs no ``jsonschema``).
+"""JSON Schema, limited to the subset strict structured output accepts: checked and made strict
+before a request is sent, then used to validate the answer (so the package needs no
+``jsonschema``).
 
 Pure. The subset is OpenAI's strict structured-output one (its "Supported schemas" guide):
 ``type`` (one name or a list of ``object``, ``array``, ``string``, ``number``, ``integer``,
 ``boolean``, ``null``), ``properties``, ``required``, ``additionalProperties``, ``items``,
-``enum``, ``const``, ``anyOf``/``allOf``/``oneOf``, local ``$ref`` (``#``, ``#/$defs/<name>``,
-``#/definitions/<name>``) with ``$defs``/``definitions``, the numeric bounds and ``multipleOf``,
-``minLength``/``maxLength``/``pattern``/``format``, ``minItems``/``maxItems`` and the annotations
-``description``/``title``/``default``. Any other keyword is refused, since it would be neither
-sent usefully nor enforced here. ``format`` is accepted but not enforced (neither is it by
-every provider). ``pattern`` uses Python's ``re`` (``re.search``, unanchored, as JSON Schema
-says), which agrees with ECMA-262 for the usual patterns.
+``enum``, ``const``, ``anyOf``/``oneOf`` (``oneOf`` is sent as ``anyOf``), local ``$ref`` (``#``,
+``#/$defs/<name>``, ``#/definitions/<name>``) with ``$defs``/``definitions``, the numeric bounds
+and ``multipleOf``, ``minLength``/``maxLength``/``pattern``/``format``, ``minItems``/``maxItems``
+and the annotations ``description``/``title``/``default``. The keywords the guide lists as not
+supported (:data:`NOT_SUPPORTED`) are refused with their fix, any other keyword since it would
+be neither sent usefully nor enforced here. ``format`` is accepted but not enforced (neither is
+it by every provider). ``pattern`` uses Python's ``re`` (``re.search``, unanchored, as JSON
+Schema says), which agrees with ECMA-262 for the usual patterns.
 
 :func:`check_schema` refuses a schema outside the subset or malformed, naming the keyword and
 its location (a JSON pointer); :func:`first_problem` gives the first place a value breaks a
-checked schema (a ``$.a[0]`` path) or ``None``; :func:`strict_schema` rewrites a pydantic model's
-schema the way ``strict: true`` demands.
+checked schema (a ``$.a[0]`` path) or ``None``; :func:`strict_schema` rewrites a pydantic
+model's schema or a caller's dict the way ``strict: true`` demands, and :func:`drop_sent_nulls`
+turns an answer to a caller's rewritten dict back into what the caller's schema describes.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -32,7 +36,7 @@ from .errors import UnsupportedInputError
 
 TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions")  # name -> schema
-_SCHEMA_LISTS = ("anyOf", "allOf", "oneOf")  # non-empty list of schemas
+_SCHEMA_LISTS = ("anyOf", "oneOf")  # non-empty list of schemas
 _SCHEMA_ONE = ("items",)  # one schema
 _NUMBERS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _COUNTS = ("minLength", "maxLength", "minItems", "maxItems")  # non-negative integers
@@ -56,6 +60,22 @@ KEYWORDS = frozenset(
     }
 )
 _IN_PLACE = ("$ref", *_SCHEMA_LISTS)  # applied to the same value: a cycle of these never ends
+# Refused by strict mode for every model: OpenAI's structured-outputs guide, "Supported schemas" >
+# "Some type-specific keywords are not yet supported" (Composition: allOf, not, dependentRequired,
+# dependentSchemas, if, then, else), https://platform.openai.com/docs/guides/structured-outputs
+# (now developers.openai.com/api/docs/guides/structured-outputs). Its second list (minLength,
+# maxLength, pattern, format, minimum, maximum, multipleOf, patternProperties, minItems,
+# maxItems) is "for fine-tuned models" only, so those stay in the subset (patternProperties was
+# never in it). Each maps to the fix named in the refusal.
+NOT_SUPPORTED = {
+    "allOf": "merge its schemas into one",
+    "not": "list the allowed values with enum instead",
+    "dependentRequired": "make the properties nullable and check the dependency in your code",
+    "dependentSchemas": "make the properties nullable and check the dependency in your code",
+    "if": "make the properties nullable and check the condition in your code",
+    "then": "make the properties nullable and check the condition in your code",
+    "else": "make the properties nullable and check the condition in your code",
+}
 
 
 @dataclass(frozen=True)
@@ -103,6 +123,13 @@ def _check_node(root: Mapping[str, Any], node: object, at: tuple[str, ...], what
     if not isinstance(node, Mapping):
         raise _refuse(what, at, f"is a {type(node).__name__}; a schema must be an object")
     for key in node:
+        if key in NOT_SUPPORTED:
+            raise _refuse(
+                what,
+                (*at, str(key)),
+                "is not supported by strict structured output (OpenAI's structured-outputs "
+                f"guide); {NOT_SUPPORTED[key]}",
+            )
         if key not in KEYWORDS:
             raise _refuse(
                 what,
@@ -300,7 +327,6 @@ class _Validator:
             "enum": self._enum,
             "const": self._const,
             "anyOf": self._any_of,
-            "allOf": self._all_of,
             "oneOf": self._one_of,
         }
 
@@ -363,9 +389,6 @@ class _Validator:
                 return None
             problems.append(problem)
         return self._none_matched("anyOf", list(problems), path)
-
-    def _all_of(self, schemas: list[Any], value: Any, path: str) -> Mismatch | None:
-        return next((p for p in self._alternatives(schemas, value, path) if p is not None), None)
 
     def _one_of(self, schemas: list[Any], value: Any, path: str) -> Mismatch | None:
         problems = self._alternatives(schemas, value, path)
@@ -450,11 +473,86 @@ def first_problem(
         return Mismatch("$", "is nested too deeply to be checked")
 
 
-# --- pydantic schemas made strict ----------------------------------------------------------------
+# --- schemas made strict ------------------------------------------------------------------------
+
+_SCALARS = frozenset({"string", "number", "integer", "boolean", "null"})
+
+
+def _nullable(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` also accepting ``null``: ``"type": [..., "null"]`` for a plain scalar (the form
+    OpenAI's guide shows for an optional field), else ``anyOf [node, {"type": "null"}]``."""
+    kinds = node.get("type")
+    names = [kinds] if isinstance(kinds, str) else kinds
+    if (
+        isinstance(names, list)
+        and set(names) <= _SCALARS
+        and not {"enum", "const", "$ref", *_SCHEMA_LISTS} & node.keys()
+    ):
+        return node if "null" in names else {**node, "type": [*names, "null"]}
+    return {"anyOf": [node, {"type": "null"}]}
+
+
+def _close_object(node: dict[str, Any], at: tuple[str, ...], what: str, caller: bool) -> None:
+    """Close an object schema in place, every property required; for a caller's schema, a
+    property it left optional becomes nullable (the answer's ``null`` for it is dropped again
+    by :func:`drop_sent_nulls`)."""
+    extra = node.get("additionalProperties", True)
+    if isinstance(extra, Mapping):
+        fix = (
+            "list the properties, or use an array of key/value objects"
+            if caller
+            else "use a list of key/value models or a nested model"
+        )
+        raise _refuse(
+            what,
+            (*at, "additionalProperties"),
+            f"is a schema{'' if caller else ' (a dict field)'}: strict structured output only "
+            f"takes objects with fixed properties; {fix}",
+        )
+    properties: dict[str, Any] = dict(node.get("properties", {}))
+    if caller:
+        if "additionalProperties" in node and extra is not False:
+            raise _refuse(
+                what,
+                (*at, "additionalProperties"),
+                f"is {_json_text(extra)}: strict structured output only takes objects with fixed "
+                "properties; remove it (objects are sent closed) or list the properties",
+            )
+        required = node.get("required", [])
+        for name in required:
+            if name not in properties:
+                raise _refuse(
+                    what,
+                    (*at, "required"),
+                    f"lists {name!r}, which is not in properties: strict structured output needs "
+                    "a schema for every property; add it to properties",
+                )
+        properties = {
+            name: sub if name in required or not isinstance(sub, dict) else _nullable(sub)
+            for name, sub in properties.items()
+        }
+        if "properties" in node:
+            node["properties"] = properties
+    node["additionalProperties"] = False
+    node["required"] = list(properties)
+
+
+def _json_text(value: object) -> str:
+    """A JSON value as it was written (``true``, not ``True``)."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return _short(value)
 
 
 def _strict_node(
-    root: Mapping[str, Any], node: Any, at: tuple[str, ...], inlining: tuple[str, ...], what: str
+    root: Mapping[str, Any],
+    node: Any,
+    at: tuple[str, ...],
+    inlining: tuple[str, ...],
+    *,
+    what: str,
+    caller: bool,
 ) -> Any:
     if not isinstance(node, Mapping):
         return node
@@ -472,53 +570,111 @@ def _strict_node(
             inlining = (*inlining, ref)
     node.pop("default", None)  # every property is required, so a default never applies
     node.pop("discriminator", None)  # an OpenAPI hint pydantic adds to tagged unions
-    if "oneOf" in node and "anyOf" not in node:  # tagged unions: exclusive anyway
+    if "oneOf" in node and "anyOf" not in node:
+        # OpenAI's guide names anyOf, not oneOf; the answer is still checked against the
+        # caller's own schema (pydantic, or first_problem for a dict), exclusivity included.
         node["anyOf"] = node.pop("oneOf")
+
+    def strict(sub: Any, where: tuple[str, ...]) -> Any:
+        return _strict_node(root, sub, (*at, *where), inlining, what=what, caller=caller)
+
     for key in _SCHEMA_MAPS:
         if isinstance(node.get(key), Mapping):
-            node[key] = {
-                name: _strict_node(root, sub, (*at, key, name), inlining, what)
-                for name, sub in node[key].items()
-            }
+            node[key] = {name: strict(sub, (key, name)) for name, sub in node[key].items()}
     for key in _SCHEMA_LISTS:
         if isinstance(node.get(key), list):
-            node[key] = [
-                _strict_node(root, sub, (*at, key, str(i)), inlining, what)
-                for i, sub in enumerate(node[key])
-            ]
+            node[key] = [strict(sub, (key, str(i))) for i, sub in enumerate(node[key])]
     if "items" in node:
-        node["items"] = _strict_node(root, node["items"], (*at, "items"), inlining, what)
+        node["items"] = strict(node["items"], ("items",))
     kinds = node.get("type")
     if kinds == "object" or (isinstance(kinds, list) and "object" in kinds) or "properties" in node:
-        extra = node.get("additionalProperties", True)
-        if isinstance(extra, Mapping):
-            raise _refuse(
-                what,
-                (*at, "additionalProperties"),
-                "is a schema (a dict field): strict structured output only takes objects with "
-                "fixed properties; use a list of key/value models or a nested model",
-            )
-        node["additionalProperties"] = False
-        node["required"] = list(node.get("properties", {}))
+        _close_object(node, at, what, caller)
     return node
 
 
-def strict_schema(schema: Mapping[str, Any], what: str = "response_format") -> dict[str, Any]:
-    """A pydantic model's JSON schema as ``strict: true`` wants it: every object closed
-    (``additionalProperties: false``) and every property required (an optional field stays
-    nullable, ``anyOf [..., null]``), defaults dropped, ``$ref`` bare. The input is not changed;
-    the answer is still validated by pydantic, so its defaults and extras still apply there.
+def strict_schema(
+    schema: Mapping[str, Any], what: str = "response_format", *, caller: bool = False
+) -> dict[str, Any]:
+    """A JSON schema as ``strict: true`` wants it: every object closed
+    (``additionalProperties: false``) and every property required, defaults dropped, ``$ref``
+    bare, ``oneOf`` sent as ``anyOf``. The input is not changed.
+
+    For a pydantic model's schema (``caller=False``) an optional field is already nullable
+    (``anyOf [..., null]``) and the answer is validated by pydantic, so its defaults and extras
+    apply there. For a caller's own dict (``caller=True``) a property left out of ``required``
+    is made nullable, and what strict mode cannot express is refused rather than changed: an
+    explicit ``additionalProperties`` other than ``false``, a ``required`` name with no schema
+    in ``properties``. The dict is checked with :func:`check_schema` first, so refusals name
+    places in the caller's schema.
     """
-    strict: dict[str, Any] = _strict_node(schema, schema, (), (), what)
+    if caller:
+        check_schema(schema, what)
+    strict: dict[str, Any] = _strict_node(schema, schema, (), (), what=what, caller=caller)
     check_schema(strict, what)
     return strict
 
 
+# --- answers read back ---------------------------------------------------------------------------
+
+
+class _NullDropper:
+    """Walks an answer along the caller's schema, leaving out each ``null`` the strict form
+    forced on a property the caller left optional."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.validator = _Validator(root)
+
+    def drop(self, node: Mapping[str, Any], value: Any) -> Any:
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            value = self.drop(_resolve(self.root, ref), value)  # type: ignore[arg-type]
+        if isinstance(value, Mapping) and isinstance(node.get("properties"), Mapping):
+            properties = node["properties"]
+            required = node.get("required", ())
+            kept = {}
+            for name, item in value.items():
+                schema = properties.get(name)
+                if not isinstance(schema, Mapping):
+                    kept[name] = item
+                elif (
+                    item is None
+                    and name not in required
+                    and self.validator.check(schema, None, "$") is not None
+                ):
+                    continue  # null only stood for "absent": the caller's schema refuses it
+                else:
+                    kept[name] = self.drop(schema, item)
+            value = kept
+        if isinstance(value, list) and isinstance(node.get("items"), Mapping):
+            value = [self.drop(node["items"], item) for item in value]
+        for key in _SCHEMA_LISTS:
+            for sub in node.get(key) or ():
+                candidate = self.drop(sub, value)  # the first alternative the result fits
+                if self.validator.check(sub, candidate, "$") is None:
+                    value = candidate
+                    break
+        return value
+
+
+def drop_sent_nulls(schema: Mapping[str, Any], value: Any) -> Any:
+    """``value`` (an answer to ``strict_schema(schema, caller=True)``) as ``schema`` describes
+    it: a property ``schema`` leaves optional, and whose own schema does not allow ``null``,
+    was sent as required-and-nullable, so its ``null`` means "absent" and the key is left out.
+    A ``null`` the caller's schema allows is kept. The input is not changed."""
+    try:
+        return _NullDropper(schema).drop(schema, value)
+    except RecursionError:
+        return value  # first_problem reports the nesting
+
+
 __all__ = [
     "KEYWORDS",
+    "NOT_SUPPORTED",
     "TYPES",
     "Mismatch",
     "check_schema",
+    "drop_sent_nulls",
     "first_problem",
     "json_equal",
     "strict_schema",

@@ -19,7 +19,7 @@ import pydantic
 from pydantic import BaseModel
 
 from .errors import StructuredOutputError, ToolDefinitionError, UnsupportedInputError
-from .json_schema import check_schema, first_problem, strict_schema
+from .json_schema import drop_sent_nulls, first_problem, strict_schema
 from .results import ToolCall
 
 ToolLike = Union[Mapping[str, Any], Callable[..., Any], type[BaseModel]]  # noqa: UP007
@@ -191,19 +191,19 @@ def _is_model_class(value: object) -> bool:
 def response_format_param(response_format: object) -> dict[str, Any]:
     """A pydantic class or JSON schema as a strict ``json_schema`` response format.
 
-    A class's schema is rewritten the way ``strict: true`` demands (every object closed, every
-    property required); a dict is sent as given once it is checked to be in the strict subset.
+    Both are rewritten the way ``strict: true`` demands (every object closed, every property
+    required, an optional one nullable), since OpenAI refuses anything else with a 400; the
+    caller's dict is not changed, and what strict mode cannot express is refused before sending.
     """
     if _is_model_class(response_format):
         model: type[BaseModel] = response_format  # type: ignore[assignment]
         name = model.__name__
         schema = strict_schema(model.model_json_schema(), f"response_format {name}")
     elif isinstance(response_format, Mapping):
-        schema = dict(response_format)
-        title = schema.get("title")
+        title = response_format.get("title")
         name = re.sub(r"[^A-Za-z0-9_-]+", "_", title)[:64] if isinstance(title, str) else ""
         name = name or "response"
-        check_schema(schema)
+        schema = strict_schema(response_format, caller=True)
     else:
         raise UnsupportedInputError(
             f"response_format must be a pydantic model class or a JSON-schema dict, not "
@@ -213,7 +213,12 @@ def response_format_param(response_format: object) -> dict[str, Any]:
 
 
 def parse_structured(text: str, response_format: object, ref: str) -> Any:
-    """The answer validated against the response format: a model instance or a dict."""
+    """The answer validated against the response format: a model instance or a dict.
+
+    For a dict schema, a ``null`` the strict form forced on a property the caller left optional
+    is dropped first (see :func:`~clawdbot_litellm.json_schema.drop_sent_nulls`), so the value is
+    what the caller's own schema describes, and it is validated against that schema.
+    """
     try:
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
@@ -239,7 +244,9 @@ def parse_structured(text: str, response_format: object, ref: str) -> Any:
                 f"({error.error_count()} problem(s)); the answer is kept on the error's .text",
                 text=text,
             ) from None
-    problem = first_problem(dict(response_format), value)  # type: ignore[call-overload]
+    schema: Mapping[str, Any] = response_format  # type: ignore[assignment]
+    value = drop_sent_nulls(schema, value)
+    problem = first_problem(schema, value)
     if problem is not None:
         raise StructuredOutputError(
             f"{ref}'s answer does not match the schema at {problem}; the answer is kept on the "

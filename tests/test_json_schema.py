@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, Literal
 
@@ -11,7 +12,14 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from clawdbot_litellm.errors import UnsupportedInputError
-from clawdbot_litellm.json_schema import KEYWORDS, check_schema, first_problem, strict_schema
+from clawdbot_litellm.json_schema import (
+    KEYWORDS,
+    NOT_SUPPORTED,
+    check_schema,
+    drop_sent_nulls,
+    first_problem,
+    strict_schema,
+)
 
 
 def obj(**properties: Any) -> dict[str, Any]:
@@ -58,7 +66,7 @@ CASES: list[tuple[dict[str, Any], Any, str | None, str]] = [
     (obj(a={"enum": [[1, {"b": True}]]}), {"a": [1, {"b": True}]}, None, ""),
     (obj(a={"const": False}), {"a": 0}, "$.a", "must be False"),
     (obj(a={"const": {"k": 1}}), {"a": {"k": 1}}, None, ""),
-    # anyOf (the deepest problem is the one meant), allOf, oneOf
+    # anyOf (the deepest problem is the one meant), oneOf
     (obj(a={"anyOf": [{"type": "string"}, {"type": "null"}]}), {"a": None}, None, ""),
     (
         obj(a={"anyOf": [{"type": "string"}, {"type": "null"}]}),
@@ -72,8 +80,6 @@ CASES: list[tuple[dict[str, Any], Any, str | None, str]] = [
         "$.a.b",
         "not of type integer",
     ),
-    (obj(a={"allOf": [{"type": "number"}, {"minimum": 3}]}), {"a": 2}, "$.a", "minimum 3"),
-    (obj(a={"allOf": [{"type": "number"}, {"minimum": 3}]}), {"a": 3}, None, ""),
     (obj(a={"oneOf": [{"type": "integer"}, {"type": "number"}]}), {"a": 1.5}, None, ""),
     (
         obj(a={"oneOf": [{"type": "integer"}, {"type": "number"}]}),
@@ -204,11 +210,11 @@ def test_a_value_nested_past_the_recursion_limit_is_a_problem_not_a_crash() -> N
         (obj(a={"type": []}), "#/properties/a/type must be one of"),
         (obj(a={"type": ["string", "string"]}), "#/properties/a/type must be one of"),
         (obj(a={"patternProperties": {}}), "#/properties/a/patternProperties is not in the strict"),
-        (obj(a={"not": {}}), "#/properties/a/not is not in the strict"),
+        (obj(a={"not": {}}), "#/properties/a/not is not supported by strict structured output"),
         (obj(a={"uniqueItems": True}), "#/properties/a/uniqueItems is not in the strict"),
         (obj(a={"prefixItems": []}), "#/properties/a/prefixItems is not in the strict"),
         ({**obj(), "$schema": "x"}, "#/$schema is not in the strict"),
-        (obj(**{"a/b": {"if": {}}}), "#/properties/a~1b/if is not in the strict"),
+        (obj(**{"a/b": {"x-if": {}}}), "#/properties/a~1b/x-if is not in the strict"),
         (obj(a=True), "#/properties/a is a bool; a schema must be an object"),
         ({"type": "object", "properties": []}, "#/properties must be an object of name: schema"),
         ({"type": "object", "required": "a"}, "#/required must be a list of property names"),
@@ -217,7 +223,7 @@ def test_a_value_nested_past_the_recursion_limit_is_a_problem_not_a_crash() -> N
         (obj(a={"items": [{}]}), "#/properties/a/items is a list"),
         (obj(a={"enum": []}), "#/properties/a/enum must be a non-empty list"),
         (obj(a={"anyOf": []}), "#/properties/a/anyOf must be a non-empty list of schemas"),
-        (obj(a={"allOf": {}}), "#/properties/a/allOf must be a non-empty list of schemas"),
+        (obj(a={"oneOf": {}}), "#/properties/a/oneOf must be a non-empty list of schemas"),
         (obj(a={"oneOf": [1]}), "#/properties/a/oneOf/0 is a int"),
         (obj(a={"$ref": "#/$defs/missing"}), "'#/$defs/missing' names no schema"),
         (obj(a={"$ref": "other.json#/x"}), "'other.json#/x' names no schema"),
@@ -241,7 +247,7 @@ def test_a_value_nested_past_the_recursion_limit_is_a_problem_not_a_crash() -> N
             },
             "the $ref loop #/$defs/x -> #/$defs/y -> #/$defs/x never reaches a value",
         ),
-        ({"type": "object", "allOf": [{"$ref": "#"}]}, "the $ref loop # -> # never reaches"),
+        ({"type": "object", "anyOf": [{"$ref": "#"}]}, "the $ref loop # -> # never reaches"),
     ],
 )
 def test_schemas_outside_the_subset_are_refused_with_their_location(
@@ -395,6 +401,216 @@ def test_class_fields_strict_output_cannot_express_are_refused(
     assert message in str(caught.value)
 
 
+# --- keywords strict mode does not support --------------------------------------------------------
+
+PREFIX = "response_format cannot be sent as a strict schema: "
+
+
+@pytest.mark.parametrize(
+    ("keyword", "fix"),
+    [
+        ("allOf", "merge its schemas into one"),
+        ("not", "list the allowed values with enum instead"),
+        ("dependentRequired", "make the properties nullable and check the dependency in your code"),
+        ("dependentSchemas", "make the properties nullable and check the dependency in your code"),
+        ("if", "make the properties nullable and check the condition in your code"),
+        ("then", "make the properties nullable and check the condition in your code"),
+        ("else", "make the properties nullable and check the condition in your code"),
+    ],
+)
+def test_keywords_the_guide_lists_as_unsupported_are_refused_for_dicts_and_classes(
+    keyword: str, fix: str
+) -> None:
+    from pydantic import create_model
+
+    assert NOT_SUPPORTED[keyword] == fix
+    expected = (
+        f"#/properties/a/{keyword} is not supported by strict structured output (OpenAI's "
+        f"structured-outputs guide); {fix}"
+    )
+    schema = obj(a={"type": "string", keyword: [{"type": "string"}]})
+    for refuse in (check_schema, lambda s: strict_schema(s, caller=True)):
+        with pytest.raises(UnsupportedInputError) as caught:
+            refuse(schema)
+        assert str(caught.value) == PREFIX + expected
+    model = create_model("M", a=(str, Field(json_schema_extra={keyword: [{"type": "string"}]})))
+    with pytest.raises(UnsupportedInputError) as caught:
+        strict_schema(model.model_json_schema(), "response_format M")
+    assert str(caught.value) == "response_format M cannot be sent as a strict schema: " + expected
+
+
+def test_constraints_the_guide_refuses_only_for_fine_tuned_models_are_kept() -> None:
+    kept = {"type": "string", "minLength": 1, "maxLength": 9, "pattern": "^a", "format": "email"}
+    numbers = {"type": "number", "minimum": 0, "maximum": 9, "multipleOf": 0.5}
+    array = {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 3}
+    schema = {**obj(s=kept, n=numbers, l=array), "required": ["s", "n", "l"]}
+    assert strict_schema(schema, caller=True)["properties"] == {"s": kept, "n": numbers, "l": array}
+
+
+# --- a caller's dict made strict -----------------------------------------------------------------
+
+
+def test_a_plain_dict_is_sent_closed_every_property_required_optional_ones_nullable() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    assert strict_schema(schema, caller=True) == {
+        "type": "object",
+        "properties": {"city": {"type": ["string", "null"]}},
+        "additionalProperties": False,
+        "required": ["city"],
+    }
+    assert schema == {"type": "object", "properties": {"city": {"type": "string"}}}
+
+
+NESTED: dict[str, Any] = {
+    "title": "Trip",
+    "type": "object",
+    "properties": {
+        "city": {"type": "string", "description": "where", "default": "Paris"},
+        "days": {"type": ["integer", "null"]},
+        "mood": {"enum": ["calm", "busy"]},
+        "stops": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "hours": {"type": "number"}},
+                "required": ["name"],
+            },
+        },
+        "home": {"$ref": "#/$defs/place"},
+        "pick": {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+    },
+    "required": ["city", "stops"],
+    "$defs": {"place": {"type": "object", "properties": {"zip": {"type": "string"}}}},
+}
+
+
+def test_a_nested_dict_is_made_strict_without_changing_the_callers_dict() -> None:
+    before = json.dumps(NESTED)
+    strict = strict_schema(NESTED, caller=True)
+    assert json.dumps(NESTED) == before
+    assert strict == {
+        "title": "Trip",
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "description": "where"},  # required: as written
+            "days": {"type": ["integer", "null"]},  # already nullable
+            "mood": {"anyOf": [{"enum": ["calm", "busy"]}, {"type": "null"}]},
+            "stops": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "hours": {"type": ["number", "null"]},
+                    },
+                    "required": ["name", "hours"],
+                    "additionalProperties": False,
+                },
+            },
+            "home": {"anyOf": [{"$ref": "#/$defs/place"}, {"type": "null"}]},
+            "pick": {
+                "anyOf": [{"anyOf": [{"type": "integer"}, {"type": "number"}]}, {"type": "null"}]
+            },
+        },
+        "required": ["city", "days", "mood", "stops", "home", "pick"],
+        "$defs": {
+            "place": {
+                "type": "object",
+                "properties": {"zip": {"type": ["string", "null"]}},
+                "additionalProperties": False,
+                "required": ["zip"],
+            }
+        },
+        "additionalProperties": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {**obj(a={"type": "string"}), "additionalProperties": True},
+            "#/additionalProperties is true: strict structured output only takes objects with "
+            "fixed properties; remove it (objects are sent closed) or list the properties",
+        ),
+        (
+            obj(a={"type": "object", "additionalProperties": {"type": "integer"}}),
+            "#/properties/a/additionalProperties is a schema: strict structured output only "
+            "takes objects with fixed properties; list the properties, or use an array of "
+            "key/value objects",
+        ),
+        (
+            {**obj(a={"type": "string"}), "required": ["a", "b"]},
+            "#/required lists 'b', which is not in properties: strict structured output needs a "
+            "schema for every property; add it to properties",
+        ),
+        (
+            {**obj(), "$defs": {"d": {"type": "object", "additionalProperties": True}}},
+            "#/$defs/d/additionalProperties is true: strict structured output",
+        ),
+    ],
+)
+def test_what_strict_mode_cannot_express_in_a_dict_is_refused(
+    schema: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UnsupportedInputError) as caught:
+        strict_schema(schema, caller=True)
+    assert str(caught.value).startswith(PREFIX + message)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_explicitly_closed_dict_is_sent_unchanged() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": ["number", "null"]}},
+        "required": ["a", "b"],
+        "additionalProperties": False,
+    }
+    assert strict_schema(schema, caller=True) == schema
+
+
+# --- answers read back: nulls for optional properties dropped -------------------------------------
+
+
+def test_a_null_the_strict_form_forced_is_dropped_and_the_value_fits_the_callers_schema() -> None:
+    answer = {
+        "city": "Oslo",
+        "days": None,  # the caller's schema allows null: kept
+        "mood": None,
+        "stops": [{"name": "a", "hours": None}, {"name": "b", "hours": 2}],
+        "home": {"zip": None},
+        "pick": None,
+    }
+    before = json.dumps(answer)
+    assert first_problem(NESTED, answer) is not None  # mood: null is not calm or busy
+    value = drop_sent_nulls(NESTED, answer)
+    assert json.dumps(answer) == before
+    assert value == {
+        "city": "Oslo",
+        "days": None,
+        "stops": [{"name": "a"}, {"name": "b", "hours": 2}],
+        "home": {},
+    }
+    assert first_problem(NESTED, value) is None
+
+
+def test_a_null_for_a_required_property_is_kept_and_reported() -> None:
+    value = drop_sent_nulls(NESTED, {"city": None, "stops": []})
+    assert value == {"city": None, "stops": []}
+    problem = first_problem(NESTED, value)
+    assert problem is not None
+    assert problem.path == "$.city"
+
+
+def test_nulls_inside_anyof_alternatives_are_dropped_along_the_one_that_fits() -> None:
+    schema = obj(
+        x={"anyOf": [{"type": "integer"}, obj(a={"type": "string"}, b={"type": "integer"})]}
+    )
+    value = drop_sent_nulls(schema, {"x": {"a": None, "b": 1}})
+    assert value == {"x": {"b": 1}}
+    assert first_problem(schema, value) is None
+
+
 # --- never anything but our error ----------------------------------------------------------------
 
 json_values = st.recursive(
@@ -443,3 +659,30 @@ def test_checking_and_validating_raise_only_our_error(
 def test_any_value_is_validated_against_a_recursive_schema(value: Any) -> None:
     problem = first_problem(LINKED_LIST, value)
     assert problem is None or problem.path.startswith("$")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schemas)
+def test_a_dict_made_strict_is_closed_or_refused_with_our_error(schema: dict[str, Any]) -> None:
+    schema = {**schema, "type": "object"}
+    before = copy.deepcopy(schema)
+    try:
+        strict = strict_schema(schema, caller=True)
+    except UnsupportedInputError:
+        return
+    finally:
+        assert schema == before
+
+    def closed(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" or "properties" in node:
+                assert node["additionalProperties"] is False
+                assert node["required"] == list(node.get("properties", {}))
+            for value in node.values():
+                closed(value)
+        elif isinstance(node, list):
+            for value in node:
+                closed(value)
+
+    closed(strict)
+    check_schema(strict)

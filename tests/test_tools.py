@@ -252,8 +252,102 @@ def test_response_format_is_a_strict_json_schema(config: Any) -> None:
     }
     assert sent_dict == {
         "type": "json_schema",
-        "json_schema": {"name": "My_answer_", "schema": schema, "strict": True},
+        "json_schema": {
+            "name": "My_answer_",
+            "schema": {
+                "title": "My answer!",
+                "type": "object",
+                "properties": {"a": {"type": ["string", "null"]}},  # optional: nullable
+                "additionalProperties": False,
+                "required": ["a"],
+            },
+            "strict": True,
+        },
     }
+    assert schema["properties"] == {"a": {"type": "string"}}  # the caller's dict is not changed
+
+
+def answering(text: str) -> Wire:
+    """A wire whose completion's text is ``text``."""
+    message = {"role": "assistant", "content": text}
+    return Wire({**COMPLETION, "choices": [{**COMPLETION["choices"][0], "message": message}]})
+
+
+CITY = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "note": {"type": "string"}},
+    "required": ["city"],
+}
+
+
+def test_a_plain_dict_schema_goes_out_strict_and_parsed_is_what_it_describes(config: Any) -> None:
+    before = json.dumps(CITY)
+    wire = answering('{"city": "Paris", "note": null}')
+    with client(config, wire) as c:
+        result = c.chat("hi", response_format=CITY)
+    assert wire.sent()["response_format"]["json_schema"]["schema"] == {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "note": {"type": ["string", "null"]}},
+        "required": ["city", "note"],
+        "additionalProperties": False,
+    }
+    assert json.dumps(CITY) == before  # the caller's dict is not changed
+    assert result.text == '{"city": "Paris", "note": null}'  # the answer as sent
+    assert result.parsed == {"city": "Paris"}  # the null only meant "no note"
+
+
+def test_the_async_twin_parses_a_dict_schema_the_same_way(config: Any) -> None:
+    wire = answering('{"city": "Paris", "note": "sunny"}')
+
+    async def run() -> Any:
+        http = httpx2.AsyncClient(transport=httpx2.MockTransport(wire))
+        async with AsyncClient(config, http_client=http, max_retries=0) as c:
+            return await c.chat("hi", response_format=CITY)
+
+    assert asyncio.run(run()).parsed == {"city": "Paris", "note": "sunny"}
+    assert wire.sent()["response_format"]["json_schema"]["schema"]["required"] == ["city", "note"]
+
+
+def test_a_null_for_a_required_property_is_still_a_structured_output_error(config: Any) -> None:
+    with (
+        client(config, answering('{"city": null, "note": null}')) as c,
+        pytest.raises(StructuredOutputError) as caught,
+    ):
+        c.chat("hi", response_format=CITY)
+    assert "the schema at $.city: None is not of type string (it is null)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {**CITY, "additionalProperties": True},
+            "response_format cannot be sent as a strict schema: #/additionalProperties is true: "
+            "strict structured output only takes objects with fixed properties; remove it "
+            "(objects are sent closed) or list the properties",
+        ),
+        (
+            {**CITY, "properties": {"city": {"type": "string", "allOf": [{"minLength": 1}]}}},
+            "response_format cannot be sent as a strict schema: #/properties/city/allOf is not "
+            "supported by strict structured output (OpenAI's structured-outputs guide); merge "
+            "its schemas into one",
+        ),
+        (
+            {**CITY, "required": ["town"]},
+            "response_format cannot be sent as a strict schema: #/required lists 'town', which "
+            "is not in properties: strict structured output needs a schema for every property; "
+            "add it to properties",
+        ),
+    ],
+)
+def test_a_dict_strict_mode_cannot_take_is_refused_before_sending(
+    config: Any, schema: dict[str, Any], message: str
+) -> None:
+    wire = Wire()
+    with client(config, wire) as c, pytest.raises(UnsupportedInputError) as caught:
+        c.chat("hi", response_format=schema)
+    assert str(caught.value) == message
+    assert wire.requests == []
 
 
 def test_an_invalid_schema_is_refused_before_sending(config: Any) -> None:

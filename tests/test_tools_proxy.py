@@ -179,6 +179,20 @@ def test_structured_output_from_a_schema_dict(config: ResolvedConfig, twin: str)
     assert result.text == WEATHER_JSON
 
 
+@pytest.mark.parametrize("twin", TWINS)
+def test_structured_output_from_a_plain_schema_dict(config: ResolvedConfig, twin: str) -> None:
+    # Neither closed nor fully required: sent strict (humidity nullable), validated as written.
+    plain = {
+        "type": "object",
+        "properties": {**WEATHER_SCHEMA["properties"], "humidity": {"type": "number"}},
+        "required": ["city"],
+    }
+    before = json.dumps(plain)
+    _, result = ask(config, twin, "chat", "Weather?", model="json-answer", response_format=plain)
+    assert result.parsed == WEATHER
+    assert json.dumps(plain) == before
+
+
 @pytest.mark.parametrize("mode", ["chat", "stream"])
 @pytest.mark.parametrize("twin", TWINS)
 def test_structured_output_from_a_pydantic_class(
@@ -190,8 +204,14 @@ def test_structured_output_from_a_pydantic_class(
 
 @pytest.mark.parametrize("twin", TWINS)
 def test_an_answer_that_breaks_the_schema_keeps_its_text(config: ResolvedConfig, twin: str) -> None:
-    schema = {**WEATHER_SCHEMA, "required": [*WEATHER_SCHEMA["required"], "humidity"]}
-    with pytest.raises(StructuredOutputError, match="humidity") as caught:
+    conditions = {"enum": ["rain", "snow"]}  # the upstream answers "sunny"
+    schema = {
+        **WEATHER_SCHEMA,
+        "properties": {**WEATHER_SCHEMA["properties"], "conditions": conditions},
+    }
+    with pytest.raises(
+        StructuredOutputError, match=r"\$\.conditions: 'sunny' is not one of"
+    ) as caught:
         ask(config, twin, "chat", "Weather?", model="json-answer", response_format=schema)
     assert caught.value.text == WEATHER_JSON
 

@@ -247,7 +247,8 @@ def _structured(result: ChatResult) -> str:
     "--schema",
     metavar="FILE|JSON",
     help="Structured output: a JSON schema (file or inline) in the strict structured-output "
-    "subset (README); prints the validated JSON object.",
+    "subset (README), sent in strict form (objects closed, optional properties nullable); "
+    "prints the validated JSON object.",
 )
 @click.option(
     "--tools",

@@ -98,14 +98,15 @@ def test_json_carries_the_parsed_object(config: str, tmp_path: Path) -> None:
 
 
 def test_an_answer_that_fails_the_schema_is_one_error_line(config: str) -> None:
-    schema = {**SCHEMA, "required": ["humidity"]}
+    conditions = {"enum": ["rain", "snow"]}  # the upstream answers "sunny"
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "conditions": conditions}}
     args = ["--config", config, "chat", "-m", "json-answer", "--schema", json.dumps(schema)]
     result = run([*args, "Weather?"])
     assert result.exit_code == 1
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: litellm/json-answer's answer does not match the schema")
-    assert "humidity" in line
+    assert "$.conditions: 'sunny' is not one of 'rain', 'snow'" in line
 
 
 @pytest.mark.parametrize(
@@ -114,6 +115,12 @@ def test_an_answer_that_fails_the_schema_is_one_error_line(config: str) -> None:
         ("--schema", "{not json", "--schema {not json: not JSON"),
         ("--schema", "/no/such/schema.json", "cannot read it"),
         ("--tools", "[1]", "tool 0 is a int"),
+        (
+            "--schema",
+            '{"type": "object", "additionalProperties": true}',
+            "Error: response_format cannot be sent as a strict schema: #/additionalProperties "
+            "is true: strict structured output only takes objects with fixed properties",
+        ),
     ],
 )
 def test_bad_schema_or_tools_are_one_error_line(
