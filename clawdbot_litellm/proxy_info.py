@@ -105,39 +105,20 @@ _BREAKDOWN: dict[str, str] = {
 
 
 _RAW_PREFIX = PREFIX.encode()
-_SIZE = len(PREFIX)
-# The raw (bytes, lower-case) names of the headers read, to what follows the prefix.
-_READ = {f"{PREFIX}{name}".encode(): name for name in (*_FIELDS, *_BREAKDOWN)}
+# The raw (bytes, lower-case) name of each header read -> (ProxyInfo field, parser), and apart,
+# the breakdown's: ``httpx2.Headers.raw`` is walked once, decoding only these.
+_READ = {f"{PREFIX}{name}".encode(): spec for name, spec in _FIELDS.items()}
+_READ_PARTS = {f"{PREFIX}{name}".encode(): part for name, part in _BREAKDOWN.items()}
 
 
-def _litellm_headers(headers: Mapping[str, str]) -> dict[str, str] | None:
-    """The ``x-litellm-*`` headers read, keyed by the rest of the lower-cased name; ``None`` when
-    the answer has no ``x-litellm-*`` header at all (the server is not LiteLLM).
-
-    One pass, over ``httpx2.Headers.raw`` (bytes) when there is one, decoding only the headers
-    read: ``Headers.get`` and ``items`` decode and scan the whole list on every call, and this
-    runs for every answer.
-    """
-    found: dict[str, str] = {}
-    litellm = False
+def _raw_pairs(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    """(name, value) as bytes: ``httpx2.Headers.raw`` as it is, any other mapping encoded."""
     raw = getattr(headers, "raw", None)
     if isinstance(raw, list):
-        for name, value in raw:
-            lower = name.lower()
-            key = _READ.get(lower)
-            if key is not None:
-                found[key] = value.decode("latin-1")
-            elif not litellm and lower.startswith(_RAW_PREFIX):
-                litellm = True
-    else:
-        for text, value in headers.items():
-            lower_text = text.lower()
-            if lower_text.startswith(PREFIX):
-                litellm = True
-                rest = lower_text[_SIZE:]
-                if rest in _FIELDS or rest in _BREAKDOWN:
-                    found[rest] = value
-    return found if found or litellm else None
+        return raw
+    return [
+        (k.encode("latin-1", "replace"), v.encode("latin-1", "replace")) for k, v in headers.items()
+    ]
 
 
 _COST_HEADER = f"{PREFIX}response-cost"
@@ -151,19 +132,21 @@ def response_cost(headers: Mapping[str, str]) -> float | None:
 
 def proxy_info(headers: Mapping[str, str]) -> ProxyInfo | None:
     """The ``ProxyInfo`` in a response's headers, or ``None`` when no ``x-litellm-*`` header is
-    there (the server is not a LiteLLM proxy). One pass over the headers present: this runs for
-    every answer."""
-    found = _litellm_headers(headers)
-    if found is None:
-        return None
+    there (the server is not a LiteLLM proxy). One pass over the headers present."""
     fields: dict[str, Any] = {}
     parts: dict[str, float | None] = {}
-    for name, value in found.items():
-        spec = _FIELDS.get(name)
+    litellm = False
+    for name, value in _raw_pairs(headers):
+        lower = name.lower()
+        spec = _READ.get(lower)
         if spec is not None:
-            fields[spec[0]] = spec[1](value)
-        elif name in _BREAKDOWN:
-            parts[_BREAKDOWN[name]] = _float(value)
+            fields[spec[0]] = spec[1](value.decode("latin-1"))
+        elif lower in _READ_PARTS:
+            parts[_READ_PARTS[lower]] = _float(value.decode("latin-1"))
+        elif not litellm and lower.startswith(_RAW_PREFIX):
+            litellm = True
+    if not (fields or parts or litellm):
+        return None
     if fields.get("cost") is not None:
         fields["cost_breakdown"] = CostBreakdown(**parts)
     return ProxyInfo(**fields)

@@ -7,7 +7,7 @@ imports ``openai``, so both client twins share one way of building a result.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -81,12 +81,19 @@ class ToolCall:
 
 
 class _Pending:
-    """A ``ChatResult.proxy`` not parsed yet: how to parse it when it is first read."""
+    """A ``ChatResult.proxy`` not parsed yet: the headers, and a stream's cost from its last
+    chunk (its headers left before the cost was known)."""
 
-    __slots__ = ("parse",)
+    __slots__ = ("headers", "stream_cost")
 
-    def __init__(self, parse: Callable[[], ProxyInfo | None]) -> None:
-        self.parse = parse
+    def __init__(self, headers: Mapping[str, str], stream_cost: float | None) -> None:
+        self.headers, self.stream_cost = headers, stream_cost
+
+    def parse(self) -> ProxyInfo | None:
+        info = proxy_info(self.headers)
+        if info is not None and info.cost is None and self.stream_cost is not None:
+            info = replace(info, cost=self.stream_cost)
+        return info
 
 
 class _ParsedOnRead:
@@ -134,7 +141,8 @@ class ChatResult:
     cost_source: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        # A pending parse holds a closure: pickle and copy the parsed value instead.
+        # Pickles and copies carry the parsed value, never the raw headers (they hold more than
+        # ProxyInfo keeps, such as the upstream URL).
         return {**self.__dict__, "_proxy": self.proxy}
 
     @property
@@ -183,7 +191,7 @@ def cost_of(target: ModelTarget, usage: Usage | None) -> float | None:
 def has_prices(target: ModelTarget) -> bool:
     """True when the configured ``cost`` has any non-zero price."""
     price = target.model.cost
-    return any((price.input, price.output, price.cache_read, price.cache_write))
+    return bool(price.input or price.output or price.cache_read or price.cache_write)
 
 
 def choose_cost(
@@ -330,22 +338,9 @@ class Accumulator:
             notes=self.prepared.notes,
             tool_calls=tool_calls,
             parsed=parsed,
-            proxy=self._proxy(),
+            proxy=None if self.headers is None else _Pending(self.headers, self.stream_cost),
             cost_source=source,
         )
-
-    def _proxy(self) -> _Pending | None:
-        headers, stream_cost = self.headers, self.stream_cost
-        if headers is None:
-            return None
-
-        def parse() -> ProxyInfo | None:
-            info = proxy_info(headers)
-            if info is not None and info.cost is None and stream_cost is not None:
-                info = replace(info, cost=stream_cost)  # a stream's cost, from its last chunk
-            return info
-
-        return _Pending(parse)
 
     def complete(self, completion: ChatCompletion) -> ChatResult:
         choice = completion.choices[0] if completion.choices else None
