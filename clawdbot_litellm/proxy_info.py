@@ -63,12 +63,16 @@ class ProxyInfo:
         return asdict(self)
 
 
-def _text(value: str) -> str | None:
-    value = value.strip()
-    return None if value in ("", "None", "null") else value
+# The parsers take the raw bytes of ``httpx2.Headers.raw`` (or text): float() reads both, so a
+# number is never decoded first.
 
 
-def _float(value: str) -> float | None:
+def _text(value: str | bytes) -> str | None:
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    return None if text in ("", "None", "null") else text
+
+
+def _float(value: str | bytes) -> float | None:
     # float() itself skips surrounding blanks and refuses "", "None" and "null".
     try:
         number = float(value)
@@ -77,13 +81,13 @@ def _float(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _int(value: str) -> int | None:
+def _int(value: str | bytes) -> int | None:
     number = _float(value)
     return int(number) if number is not None and number.is_integer() else None
 
 
 # header (after ``x-litellm-``) -> (ProxyInfo field, parser); the rest are never read.
-_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
+_FIELDS: dict[str, tuple[str, Callable[[str | bytes], Any]]] = {
     "call-id": ("call_id", _text),
     "response-cost": ("cost", _float),
     "model-id": ("model_id", _text),
@@ -140,9 +144,9 @@ def proxy_info(headers: Mapping[str, str]) -> ProxyInfo | None:
         lower = name.lower()
         spec = _READ.get(lower)
         if spec is not None:
-            fields[spec[0]] = spec[1](value.decode("latin-1"))
+            fields[spec[0]] = spec[1](value)
         elif lower in _READ_PARTS:
-            parts[_READ_PARTS[lower]] = _float(value.decode("latin-1"))
+            parts[_READ_PARTS[lower]] = _float(value)
         elif not litellm and lower.startswith(_RAW_PREFIX):
             litellm = True
     if not (fields or parts or litellm):
