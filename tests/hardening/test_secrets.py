@@ -62,7 +62,13 @@ def document(base_url: str, how: str) -> dict[str, Any]:
         "baseUrl": base_url,
         "apiKey": CANARY if how in ("inline", "url-in-file") else "${LITELLM_API_KEY}",
         "api": "openai-completions",
-        "headers": {"Authorization": f"Bearer {CANARY}" if how != "environment" else "x"},
+        # A secret in a header too, except where the key comes from the environment: there the
+        # provider's headers are a harmless one (they go with every request, discovery's too).
+        "headers": (
+            {"X-Title": "clawdbot"}
+            if how == "environment"
+            else {"Authorization": f"Bearer {CANARY}"}
+        ),
         "models": [
             {
                 "id": "gpt-4",
