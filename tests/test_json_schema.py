@@ -674,15 +674,21 @@ def test_a_dict_made_strict_is_closed_or_refused_with_our_error(schema: dict[str
         assert schema == before
 
     def closed(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "object" or "properties" in node:
-                assert node["additionalProperties"] is False
-                assert node["required"] == list(node.get("properties", {}))
-            for value in node.values():
+        # Only subschemas: the values of const, enum, default and examples are data, and the
+        # keys of properties and $defs are names (a property may be called "properties").
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "object" or "properties" in node:
+            assert node["additionalProperties"] is False
+            assert node["required"] == list(node.get("properties") or {})
+        for key in ("properties", "$defs", "definitions", "patternProperties"):
+            for value in (node.get(key) or {}).values():
                 closed(value)
-        elif isinstance(node, list):
-            for value in node:
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            for value in node.get(key) or ():
                 closed(value)
+        for key in ("items", "not", "additionalProperties", "contains"):
+            closed(node.get(key))
 
     closed(strict)
     check_schema(strict)
