@@ -29,7 +29,16 @@ from .proxy_errors import (
     with_served_hint,
 )
 from .refs import SEND_API, ModelTarget, other_api_error, target_api
-from .request import ChatOptions, Message, PreparedRequest, ReasoningEffort, build_request
+from .request import (
+    DEFAULT_OPTIONS,
+    ChatOptions,
+    Message,
+    PreparedRequest,
+    ReasoningEffort,
+    RequestTemplate,
+    request_template,
+    template_key,
+)
 from .results import Accumulator, ChatResult, StreamEvent
 from .settings import client_settings
 from .tools import ResponseFormat, ToolLike
@@ -63,6 +72,7 @@ class _Base:
         self.config = config if config is not None else load_config(environ=environ)
         self.timeout, self.max_retries = client_settings(timeout, max_retries, environ)
         self._chains: dict[tuple[str | None, bool], tuple[ResolvedConfig, list[ModelTarget]]] = {}
+        self._templates: dict[tuple[int, bool, Any], tuple[ModelTarget, RequestTemplate]] = {}
 
     @classmethod
     def from_config(
@@ -100,10 +110,20 @@ class _Base:
         options: ChatOptions,
         stream: bool,
     ) -> PreparedRequest:
+        return self._template(target, options, stream).prepare(prompt)
+
+    def _template(self, target: ModelTarget, options: ChatOptions, stream: bool) -> RequestTemplate:
+        # What does not depend on the prompt is worked out once per target and option set (a
+        # host sends the same options again and again), like the targets themselves.
+        key = template_key(options)
+        if key is not None:
+            cached = self._templates.get((id(target), stream, key))
+            if cached is not None and cached[0] is target:
+                return cached[1]
         if target_api(target) != SEND_API:
             raise other_api_error(target, self.config.providers)
-        prepared = build_request(target.model, prompt, options, stream=stream, ref=str(target.ref))
-        kwargs = prepared.kwargs
+        template = request_template(target.model, options, stream=stream, ref=str(target.ref))
+        kwargs = template.kwargs
         if options.extra:  # only a caller's extra keys can be unknown to ``create``
             _unknown_to_body(kwargs)
         if not target.provider.api_key:
@@ -111,7 +131,12 @@ class _Base:
                 **kwargs.get("extra_headers", {}),
                 "Authorization": openai.omit,
             }
-        return prepared
+        if key is not None:
+            if len(self._templates) >= _MAX_CACHED_CHAINS:
+                self._templates.clear()
+            # The target is kept with its template, so its id cannot be reused while cached.
+            self._templates[(id(target), stream, key)] = (target, template)
+        return template
 
     def _targets(self, model: str | None, fallbacks: bool) -> list[ModelTarget]:
         # A resolved config never changes, so a ref is resolved once per config, not on every
@@ -170,6 +195,20 @@ def _options(
     spend: tuple[str | None, Sequence[str], Mapping[str, Any] | None] = (None, (), None),
 ) -> ChatOptions:
     user, tags, metadata = spend
+    if not (
+        system
+        or max_tokens is not None
+        or reasoning_effort is not None
+        or images
+        or (extra is not None and extra != {})  # a wrong type still gets its error
+        or tools
+        or tool_choice is not None
+        or response_format is not None
+        or user is not None
+        or tags
+        or metadata
+    ):
+        return DEFAULT_OPTIONS  # the usual request: one shared, immutable set of defaults
     return ChatOptions(
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,

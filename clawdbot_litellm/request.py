@@ -67,6 +67,8 @@ class ChatOptions:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
+DEFAULT_OPTIONS = ChatOptions()
+
 # The OpenAI API's sampling parameters: name -> (kind, low, high). Ranges are the API's own.
 SAMPLING_OPTIONS: dict[str, tuple[str, float | None, float | None]] = {
     "temperature": ("number", 0.0, 2.0),
@@ -241,21 +243,35 @@ def _message(index: int, message: object) -> dict[str, Any]:
     return copy
 
 
+def _system_role(model: ModelDefinition) -> str:
+    compat = model.compat
+    if model.reasoning and compat is not None and compat.supports_developer_role:
+        return "developer"
+    return "system"
+
+
 def build_messages(
-    prompt: str | Sequence[Message], model: ModelDefinition, options: ChatOptions, ref: str
+    prompt: str | Sequence[Message],
+    model: ModelDefinition,
+    options: ChatOptions,
+    ref: str,
+    system_role: str | None = None,
 ) -> list[dict[str, Any]]:
     """Messages with the system prompt's role and the image parts the model allows."""
-    if isinstance(prompt, str):
+    system_role = system_role or _system_role(model)
+    if isinstance(prompt, str):  # the usual request: no history to check or rewrite
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
     else:
         messages = [_message(index, message) for index, message in enumerate(prompt)]
-    wants_images = bool(options.images) or any(_has_image(m) for m in messages)
-    if wants_images and not model.accepts_images:
-        raise UnsupportedInputError(
-            f"{ref} does not accept images (its input is {list(model.input)}); use a vision "
-            f'model or add "image" to its input list in the config'
-        )
+        if any(_has_image(m) for m in messages):
+            _check_images(model, ref)
+        for message in messages:
+            if message.get("role") in ("system", "developer"):
+                message["role"] = system_role
+            if not model.reasoning:
+                message.pop(REPLAYED_REASONING_FIELD, None)
     if options.images:
+        _check_images(model, ref)
         parts = image_parts(options.images)
         last_user: dict[str, Any] | None = next(
             (m for m in reversed(messages) if m.get("role") == "user"), None
@@ -270,21 +286,17 @@ def build_messages(
             else list(content or [])
         )
         last_user["content"] = text_parts + parts
-    if not model.reasoning:
-        for message in messages:
-            message.pop(REPLAYED_REASONING_FIELD, None)
-    compat = model.compat
-    system_role = (
-        "developer"
-        if model.reasoning and compat is not None and compat.supports_developer_role
-        else "system"
-    )
-    for message in messages:
-        if message.get("role") in ("system", "developer"):
-            message["role"] = system_role
     if options.system:
         messages.insert(0, {"role": system_role, "content": options.system})
     return messages
+
+
+def _check_images(model: ModelDefinition, ref: str) -> None:
+    if not model.accepts_images:
+        raise UnsupportedInputError(
+            f"{ref} does not accept images (its input is {list(model.input)}); use a vision "
+            f'model or add "image" to its input list in the config'
+        )
 
 
 def estimate_tokens(messages: Sequence[Message], tool_chars: int = 0) -> int:
@@ -367,16 +379,50 @@ def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
         kwargs["extra_body"] = body
 
 
-def build_request(
+@dataclass(frozen=True)
+class RequestTemplate:
+    """What a request to one model with one set of options carries whatever the prompt.
+
+    Worked out (and checked) once; :meth:`prepare` adds a prompt. A client keeps the templates of
+    the option sets it sees again, so a repeated request pays only for its messages.
+    """
+
+    model: ModelDefinition
+    options: ChatOptions
+    ref: str
+    # ``create`` arguments except the messages and the output limit (copied, never changed, by
+    # every request made from the template).
+    kwargs: dict[str, Any]
+    notes: tuple[str, ...]
+    tool_chars: int
+    system_role: str
+    limit_field: str
+
+    def prepare(self, prompt: str | Sequence[Message]) -> PreparedRequest:
+        """The request for ``prompt``: messages, the output limit that fits, the notes said."""
+        model, options, ref = self.model, self.options, self.ref
+        messages = build_messages(prompt, model, options, ref, self.system_role)
+        if not isinstance(prompt, str):  # only a message list can hold tool results
+            check_tool_results(messages)
+        prompt_tokens = estimate_tokens(messages, self.tool_chars)
+        notes: list[str] = []
+        limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
+        notes += self.notes
+        kwargs = {**self.kwargs, "model": model.id, "messages": messages, self.limit_field: limit}
+        for note in notes:
+            warnings.warn(note, RequestWarning, stacklevel=3)
+        return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes), options.response_format)
+
+
+def request_template(
     model: ModelDefinition,
-    prompt: str | Sequence[Message],
     options: ChatOptions | None = None,
     *,
     stream: bool = False,
     ref: str | None = None,
-) -> PreparedRequest:
-    """Clawdbot's mapping of a model definition onto an OpenAI chat completions request."""
-    options = options or ChatOptions()
+) -> RequestTemplate:
+    """Clawdbot's mapping of a model definition and the options, before any prompt."""
+    options = options or DEFAULT_OPTIONS
     ref = ref or model.id
     notes: list[str] = []
     kwargs = _extra(options.extra, model)
@@ -389,15 +435,7 @@ def build_request(
         kwargs["response_format"] = response_format_param(options.response_format)
         _json_value(kwargs["response_format"], "response_format")
     tool_chars = len(_json_value(tools, "tools")) if tools else 0
-    messages = build_messages(prompt, model, options, ref)
-    if not isinstance(prompt, str):  # only a message list can hold tool results
-        check_tool_results(messages)
-    prompt_tokens = estimate_tokens(messages, tool_chars)
-    limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
     compat = model.compat
-    kwargs.update(model=model.id, messages=messages)
-    field_name = (compat.max_tokens_field if compat else None) or "max_completion_tokens"
-    kwargs[field_name] = limit
     effort = options.reasoning_effort
     if effort is not None and effort not in THINKING_LEVELS:
         raise UnsupportedInputError(
@@ -427,9 +465,49 @@ def build_request(
     if stream:
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}
-    for note in notes:
-        warnings.warn(note, RequestWarning, stacklevel=3)
-    return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes), options.response_format)
+    return RequestTemplate(
+        model=model,
+        options=options,
+        ref=ref,
+        kwargs=kwargs,
+        notes=tuple(notes),
+        tool_chars=tool_chars,
+        system_role=_system_role(model),
+        limit_field=(compat.max_tokens_field if compat else None) or "max_completion_tokens",
+    )
+
+
+def template_key(options: ChatOptions) -> tuple[Any, ...] | None:
+    """What identifies ``options`` for reusing a template, or ``None`` when they hold something
+    that must be read again for each request (images, dicts, tools, a response format)."""
+    if (
+        options.images
+        or options.extra
+        or options.tools
+        or options.response_format is not None
+        or options.metadata
+    ):
+        return None
+    return (
+        options.max_tokens,
+        options.reasoning_effort,
+        options.system,
+        options.tool_choice,
+        options.user,
+        tuple(options.tags),
+    )
+
+
+def build_request(
+    model: ModelDefinition,
+    prompt: str | Sequence[Message],
+    options: ChatOptions | None = None,
+    *,
+    stream: bool = False,
+    ref: str | None = None,
+) -> PreparedRequest:
+    """Clawdbot's mapping of a model definition onto an OpenAI chat completions request."""
+    return request_template(model, options, stream=stream, ref=ref).prepare(prompt)
 
 
 def _json_value(value: object, where: str) -> str:
