@@ -39,7 +39,7 @@ from .request import (
     request_template,
     template_key,
 )
-from .results import Accumulator, ChatResult, StreamEvent
+from .results import Accumulator, ChatResult, StreamEvent, completed
 from .settings import client_settings
 from .tools import ResponseFormat, ToolLike
 
@@ -379,8 +379,9 @@ class Client(_Base):
                 served = self._served(target) if isinstance(error, ModelNotServedError) else ()
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared, raw.headers)
-            return ChatStream(response, accumulator) if stream else accumulator.complete(response)
+            if stream:
+                return ChatStream(response, Accumulator(target, prepared, raw.headers))
+            return completed(target, prepared, raw.headers, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _served(self, target: ModelTarget) -> list[str]:
@@ -616,10 +617,9 @@ class AsyncClient(_Base):
                     served = await self._served(target)
                 self._attempt_failed(failures, target, error, len(targets), served)
                 continue
-            accumulator = Accumulator(target, prepared, raw.headers)
             if stream:
-                return AsyncChatStream(response, accumulator)
-            return accumulator.complete(response)
+                return AsyncChatStream(response, Accumulator(target, prepared, raw.headers))
+            return completed(target, prepared, raw.headers, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def chat(

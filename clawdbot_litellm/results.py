@@ -81,40 +81,52 @@ class ToolCall:
 
 
 class _Pending:
-    """A ``ChatResult.proxy`` not parsed yet: the headers, and a stream's cost from its last
-    chunk (its headers left before the cost was known)."""
+    """What ``ChatResult.proxy``, and ``cost``/``cost_source`` when they come from the proxy's
+    header, are worked out from on first read: the response headers, a stream's cost from its
+    last chunk (its headers left before the cost was known), and what prices the answer."""
 
-    __slots__ = ("headers", "stream_cost")
+    __slots__ = ("_chosen", "headers", "stream_cost", "target", "usage")
 
-    def __init__(self, headers: Mapping[str, str], stream_cost: float | None) -> None:
+    def __init__(
+        self,
+        headers: Mapping[str, str],
+        stream_cost: float | None,
+        target: ModelTarget,
+        usage: Usage | None,
+    ) -> None:
         self.headers, self.stream_cost = headers, stream_cost
+        self.target, self.usage = target, usage
+        self._chosen: tuple[float | None, str | None] | None = None
 
-    def parse(self) -> ProxyInfo | None:
-        info = proxy_info(self.headers)
-        if info is not None and info.cost is None and self.stream_cost is not None:
-            info = replace(info, cost=self.stream_cost)
-        return info
+    def resolve(self, name: str) -> Any:
+        if name == "proxy":
+            info = proxy_info(self.headers)
+            if info is not None and info.cost is None and self.stream_cost is not None:
+                info = replace(info, cost=self.stream_cost)
+            return info
+        if self._chosen is None:  # cost and cost_source come from one read of the header
+            self._chosen = choose_cost(self.target, self.usage, response_cost(self.headers))
+        return self._chosen[0] if name == "cost" else self._chosen[1]
 
 
-class _ParsedOnRead:
-    """The ``proxy`` field of ``ChatResult``: it may be given as a ``_Pending`` and is parsed,
-    once, on first read. Most callers never look at it, and parsing the proxy's fifteen headers
-    was a third of the adapter's own CPU per request. Every other reader (``==``, ``repr``,
-    ``replace``, pickling) sees the parsed value."""
+class _ResolvedOnRead:
+    """A field of ``ChatResult`` that may be given as a ``_Pending`` and is worked out, once, on
+    first read: most callers never look at the proxy's headers, and reading even one of them
+    (``httpx2.Headers`` decodes them all) cost more than the rest of an answer. Every other
+    reader (``==``, ``repr``, ``replace``, pickling) sees the value."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self._slot = f"_{name}"
+        self._name, self._slot = name, f"_{name}"
 
-    def __get__(self, obj: object, owner: type | None = None) -> ProxyInfo | None:
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
         if obj is None:
             return None  # the dataclass default
         value = obj.__dict__[self._slot]
         if isinstance(value, _Pending):
-            value = obj.__dict__[self._slot] = value.parse()
-        result: ProxyInfo | None = value
-        return result
+            value = obj.__dict__[self._slot] = value.resolve(self._name)
+        return value
 
-    def __set__(self, obj: object, value: ProxyInfo | _Pending | None) -> None:
+    def __set__(self, obj: object, value: Any) -> None:
         obj.__dict__[self._slot] = value
 
 
@@ -133,17 +145,58 @@ class ChatResult:
     reasoning: str
     finish_reason: str | None
     usage: Usage | None
-    cost: float | None
+    cost: _ResolvedOnRead = _ResolvedOnRead()  # float | None
     notes: tuple[str, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     parsed: Any = None
-    proxy: _ParsedOnRead = _ParsedOnRead()
-    cost_source: str | None = None
+    proxy: _ResolvedOnRead = _ResolvedOnRead()  # ProxyInfo | None
+    cost_source: _ResolvedOnRead = _ResolvedOnRead()  # "config", "proxy" or None
 
     def __getstate__(self) -> dict[str, Any]:
-        # Pickles and copies carry the parsed value, never the raw headers (they hold more than
+        # Pickles and copies carry the values, never the raw headers (they hold more than
         # ProxyInfo keeps, such as the upstream URL).
-        return {**self.__dict__, "_proxy": self.proxy}
+        return {
+            **self.__dict__,
+            "_proxy": self.proxy,
+            "_cost": self.cost,
+            "_cost_source": self.cost_source,
+        }
+
+    @classmethod
+    def _of(
+        cls,
+        *,
+        ref: str,
+        text: str,
+        reasoning: str,
+        finish_reason: str | None,
+        usage: Usage | None,
+        cost: float | _Pending | None,
+        notes: tuple[str, ...],
+        tool_calls: tuple[ToolCall, ...],
+        parsed: Any,
+        proxy: ProxyInfo | _Pending | None,
+        cost_source: str | _Pending | None,
+    ) -> ChatResult:
+        # What the client builds on every answer, without the generated __init__ (an
+        # ``object.__setattr__`` per field, three of them through the descriptors above).
+        result = object.__new__(cls)
+        result.__dict__.update(
+            {
+                "ref": ref,
+                "text": text,
+                "reasoning": reasoning,
+                "finish_reason": finish_reason,
+                "usage": usage,
+                "_cost": cost,
+                "notes": notes,
+                "tool_calls": tool_calls,
+                "parsed": parsed,
+                "_proxy": proxy,
+                "_cost_source": cost_source,
+            }
+        )
+        return result
 
     @property
     def truncated(self) -> bool:
@@ -233,8 +286,80 @@ def _reasoning_of(part: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def finished(
+    target: ModelTarget,
+    prepared: PreparedRequest,
+    headers: Mapping[str, str] | None,
+    *,
+    text: str,
+    reasoning: str,
+    finish_reason: str | None,
+    usage: Usage | None,
+    tool_calls: tuple[ToolCall, ...],
+    stream_cost: float | None = None,
+) -> ChatResult:
+    """The ``ChatResult`` of an answer, streamed or not: the one place a result is made."""
+    ref = str(target.ref)
+    parsed = None
+    response_format = prepared.response_format
+    if response_format is not None and not tool_calls and finish_reason != ABORTED:
+        from .tools import parse_structured  # tools imports this module
+
+        parsed = parse_structured(text, response_format, ref)
+    pending = None if headers is None else _Pending(headers, stream_cost, target, usage)
+    cost: float | _Pending | None
+    source: str | _Pending | None
+    if pending is None or stream_cost is not None or has_prices(target):
+        cost, source = choose_cost(target, usage, stream_cost)
+    else:  # the proxy's price is in a header, read only if a caller asks for the cost
+        cost = source = pending
+    return ChatResult._of(
+        ref=ref,
+        text=text,
+        reasoning=reasoning,
+        finish_reason=finish_reason,
+        usage=usage,
+        cost=cost,
+        notes=prepared.notes,
+        tool_calls=tool_calls,
+        parsed=parsed,
+        proxy=pending,
+        cost_source=source,
+    )
+
+
+def completed(
+    target: ModelTarget,
+    prepared: PreparedRequest,
+    headers: Mapping[str, str] | None,
+    completion: ChatCompletion,
+) -> ChatResult:
+    """A whole (non-streamed) answer as a ``ChatResult``."""
+    choice = completion.choices[0] if completion.choices else None
+    text, reasoning, finish_reason = "", "", None
+    tool_calls: tuple[ToolCall, ...] = ()
+    if choice is not None:
+        message = choice.message
+        text, reasoning = message.content or "", _reasoning_of(message)
+        if message.tool_calls:
+            from .tools import tool_calls_of  # tools imports this module
+
+            tool_calls = tool_calls_of(message)
+        finish_reason = choice.finish_reason
+    return finished(
+        target,
+        prepared,
+        headers,
+        text=text,
+        reasoning=reasoning,
+        finish_reason=finish_reason,
+        usage=_usage(completion.usage),
+        tool_calls=tool_calls,
+    )
+
+
 class Accumulator:
-    """Turns chunks into events and, at the end, a ``ChatResult`` (shared by both twins)."""
+    """Turns a stream's chunks into events and, at the end, a ``ChatResult`` (both twins')."""
 
     def __init__(
         self,
@@ -244,18 +369,12 @@ class Accumulator:
     ) -> None:
         self.target = target
         self.prepared = prepared
-        # The response headers, parsed into ``ChatResult.proxy`` only when a caller reads it;
-        # the cost is the one header needed now (and only for a model without prices).
-        self.headers = headers
-        self.header_cost: float | None = None
-        if headers is not None and not has_prices(target):
-            self.header_cost = response_cost(headers)
+        self.headers = headers  # read only when the result's proxy or cost is
         self.stream_cost: float | None = None  # LiteLLM's ``usage.cost`` in a stream's last chunk
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
-        self.tool_calls: tuple[ToolCall, ...] = ()
         self._assembler: ToolCallAssembler | None = None
 
     def feed(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
@@ -275,9 +394,9 @@ class Accumulator:
                 self.text.append(delta.content)
                 events.append(StreamEvent("text", delta.content))
             if delta.tool_calls:
-                finished = self._tool_calls().feed(delta.tool_calls)
-                if finished:
-                    events += self._tool_events(finished)
+                finished_calls = self._tool_calls().feed(delta.tool_calls)
+                if finished_calls:
+                    events += self._tool_events(finished_calls)
             if choice.finish_reason:
                 self.finish_reason = choice.finish_reason
                 if self._assembler is not None:
@@ -306,55 +425,30 @@ class Accumulator:
                 f"The stream from {self.target.ref} ended before the proxy said it was finished "
                 f"({self.received} characters received); retry the request"
             )
-        return self.result()
+        calls = self._assembler.calls if self._assembler is not None else ()
+        return self._result(self.finish_reason, self.usage, calls)
 
     def aborted(self) -> ChatResult:
         """What arrived before the caller stopped the stream: the text, the reasoning and the
         tool calls completed so far; no usage (the proxy sends it last), nothing parsed."""
-        self.finish_reason = ABORTED
-        self.usage = None
-        if self._assembler is not None:
-            self.tool_calls, self._assembler = self._assembler.completed, None
-        return self.result()
+        calls = self._assembler.completed if self._assembler is not None else ()
+        self._assembler = None
+        return self._result(ABORTED, None, calls)
 
-    def result(self) -> ChatResult:
-        text = "".join(self.text)
-        tool_calls = self._assembler.calls if self._assembler is not None else self.tool_calls
-        parsed = None
-        response_format = self.prepared.response_format
-        if response_format is not None and not tool_calls and self.finish_reason != ABORTED:
-            from .tools import parse_structured
-
-            parsed = parse_structured(text, response_format, str(self.target.ref))
-        said = self.stream_cost if self.stream_cost is not None else self.header_cost
-        cost, source = choose_cost(self.target, self.usage, said)
-        return ChatResult(
-            ref=str(self.target.ref),
-            text=text,
+    def _result(
+        self, finish_reason: str, usage: Usage | None, tool_calls: tuple[ToolCall, ...]
+    ) -> ChatResult:
+        return finished(
+            self.target,
+            self.prepared,
+            self.headers,
+            text="".join(self.text),
             reasoning="".join(self.reasoning),
-            finish_reason=self.finish_reason,
-            usage=self.usage,
-            cost=cost,
-            notes=self.prepared.notes,
+            finish_reason=finish_reason,
+            usage=usage,
             tool_calls=tool_calls,
-            parsed=parsed,
-            proxy=None if self.headers is None else _Pending(self.headers, self.stream_cost),
-            cost_source=source,
+            stream_cost=self.stream_cost,
         )
-
-    def complete(self, completion: ChatCompletion) -> ChatResult:
-        choice = completion.choices[0] if completion.choices else None
-        if choice is not None:
-            message = choice.message
-            self.text.append(message.content or "")
-            self.reasoning.append(_reasoning_of(message))
-            if message.tool_calls:
-                from .tools import tool_calls_of  # tools imports this module
-
-                self.tool_calls = tool_calls_of(message)
-            self.finish_reason = choice.finish_reason
-        self.usage = _usage(completion.usage)
-        return self.result()
 
 
 __all__ = [
@@ -365,6 +459,8 @@ __all__ = [
     "ToolCall",
     "Usage",
     "choose_cost",
+    "completed",
     "cost_of",
+    "finished",
     "has_prices",
 ]

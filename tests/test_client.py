@@ -331,3 +331,94 @@ def test_the_async_twin_raises_interrupted_the_same_way(config: Any) -> None:
         asyncio.run(read())
     assert received == ["Hel", "lo"]
     assert str(caught.value).startswith(BROKE_OFF)
+
+
+# --- templates: what does not depend on the prompt is worked out once per option set -----------
+
+
+def test_a_repeated_option_set_reuses_its_template(
+    config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clawdbot_litellm.client as client_module
+
+    made: list[Any] = []
+    real = client_module.request_template
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        made.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client_module, "request_template", counting)
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        for prompt in ("one", "two", "three"):
+            client.chat(prompt)
+        assert len(made) == 1
+        client.chat("four", system="be brief", max_tokens=100, user="u", tags=["t"])
+        client.chat("five", system="be brief", max_tokens=100, user="u", tags=["t"])
+        assert len(made) == 2
+        client.stream("six").close()  # sent when opened
+        assert len(made) == 3  # a stream is a request of another shape
+        # Options that hold something to read again (a dict, images, tools) are never reused.
+        client.chat("seven", extra={"temperature": 0.5})
+        client.chat("eight", extra={"temperature": 0.5})
+        client.chat("nine", metadata={"k": "v"})
+        assert len(made) == 6
+    bodies = [recorder.json(i) for i in range(len(recorder.requests))]
+    assert [b["messages"][-1]["content"] for b in bodies] == [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+    ]
+    assert bodies[3]["messages"][0] == {"role": "system", "content": "be brief"}
+    assert bodies[4] == {
+        **bodies[3],
+        "messages": [bodies[3]["messages"][0], bodies[4]["messages"][1]],
+    }
+    assert bodies[7]["temperature"] == 0.5
+    assert bodies[8]["metadata"] == {"k": "v"}
+
+
+def test_a_template_is_not_changed_by_the_requests_made_from_it(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("first")
+        ((_target, template),) = client._templates.values()
+        before = dict(template.kwargs)
+        client.chat("second")
+    assert template.kwargs == before
+    assert "messages" not in template.kwargs
+    assert recorder.json(1)["messages"] == [{"role": "user", "content": "second"}]
+
+
+def test_a_template_is_worked_out_again_for_a_new_config(tmp_path: Path, config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("hi")
+        path = tmp_path / "other.json"
+        path.write_text(CONFIG.replace('"X-Shared": "model"', '"X-Shared": "changed"'))
+        with pytest.warns(UserWarning, match="/v1"):
+            client.config = load_config(path, environ={"LITELLM_API_KEY": "sk-unit-001"})
+        client.chat("hi")
+    assert [r.headers["x-shared"] for r in recorder.requests] == ["model", "changed"]
+
+
+def test_default_options_are_one_shared_instance_and_wrong_types_still_fail(config: Any) -> None:
+    from clawdbot_litellm.client import _options
+    from clawdbot_litellm.errors import UnsupportedInputError
+    from clawdbot_litellm.request import DEFAULT_OPTIONS
+
+    assert _options(None, None, None, (), None) is DEFAULT_OPTIONS
+    assert _options(None, None, None, (), {}) is DEFAULT_OPTIONS
+    assert _options("s", None, None, (), None) is not DEFAULT_OPTIONS
+    with (
+        make_client(config, Recorder()) as client,
+        pytest.raises(UnsupportedInputError, match="extra must be a dict, not list"),
+    ):
+        client.chat("hi", extra=[])  # type: ignore[arg-type]

@@ -120,13 +120,19 @@ def _target(cost: dict[str, float] | None = None) -> ModelTarget:
 
 
 class _CountingHeaders(dict[str, str]):
-    """Lower-case header names; counts the full reads (what parsing ``ProxyInfo`` does)."""
+    """Lower-case header names; counts the full reads (what parsing ``ProxyInfo`` does) and the
+    single reads (what reading the cost does)."""
 
     full_reads = 0
+    gets = 0
 
     def items(self) -> Any:
         self.full_reads += 1
         return super().items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.gets += 1
+        return super().get(key, default)
 
 
 def _finished(target: ModelTarget, headers: Mapping[str, str]) -> ChatResult:
@@ -140,8 +146,9 @@ def _finished(target: ModelTarget, headers: Mapping[str, str]) -> ChatResult:
 def test_the_proxy_headers_are_parsed_on_first_read_and_once() -> None:
     headers = _CountingHeaders(NON_STREAM)
     result = _finished(_target(), headers)
+    assert (headers.gets, headers.full_reads) == (0, 0)  # nothing read until asked for
     assert (result.cost, result.cost_source) == (pytest.approx(0.00033), "proxy")
-    assert headers.full_reads == 0  # the cost alone was read to choose it
+    assert (headers.gets, headers.full_reads) == (1, 0)  # the cost alone, once for both fields
     info = result.proxy
     assert info is not None
     assert info.call_id == NON_STREAM["x-litellm-call-id"]
@@ -165,8 +172,30 @@ def test_configured_prices_do_not_read_the_cost_header_but_proxy_still_has_it() 
     headers = _CountingHeaders(NON_STREAM)
     result = _finished(_target({"input": 3, "output": 15}), headers)
     assert (result.cost, result.cost_source) == (None, None)  # no usage arrived to price
+    assert headers.gets == 0
     assert result.proxy is not None
     assert result.proxy.cost == pytest.approx(0.00033)
+
+
+def test_a_result_built_for_an_answer_equals_one_built_by_its_constructor() -> None:
+    headers = _CountingHeaders(NON_STREAM)
+    built = _finished(_target(), headers)
+    usage = None  # the stream sent none
+    by_hand = ChatResult(
+        "litellm/m",
+        "hello",
+        "",
+        "stop",
+        usage,
+        float(NON_STREAM["x-litellm-response-cost"]),
+        cost_source="proxy",
+        proxy=proxy_info(NON_STREAM),
+    )
+    assert built == by_hand
+    assert built.__dict__.keys() == by_hand.__dict__.keys()  # every field, as __init__ sets them
+    assert repr(built) == repr(by_hand)
+    assert pickle.loads(pickle.dumps(built)) == by_hand  # noqa: S301 (our own bytes)
+    assert replace(built, text="x") == replace(by_hand, text="x")
 
 
 def test_not_litellm_headers_give_no_proxy_and_no_cost() -> None:
