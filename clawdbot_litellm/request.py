@@ -327,9 +327,8 @@ def estimate_tokens(messages: Sequence[Message], tool_chars: int = 0) -> int:
     )
 
 
-def _output_limit(
-    model: ModelDefinition, requested: int | None, prompt_tokens: int, ref: str, notes: list[str]
-) -> int:
+def _output_cap(model: ModelDefinition, requested: int | None, ref: str, notes: list[str]) -> int:
+    """The output limit before the prompt is known: the caller's, within the model's maxTokens."""
     window = model.context_window
     if window < MIN_CONTEXT_WINDOW:
         raise ContextWindowError(
@@ -337,32 +336,17 @@ def _output_limit(
             f"{MIN_CONTEXT_WINDOW}; set its real contextWindow in the config"
         )
     ceiling = model.output_limit
-    if requested is not None:
-        if requested <= 0:
-            raise ContextWindowError(f"max_tokens must be positive, not {requested}")
-        limit = requested
-        if limit > ceiling:
-            notes.append(
-                f"{ref}: max_tokens {requested} is above the model's maxTokens ({ceiling}); "
-                f"sending {ceiling}"
-            )
-            limit = ceiling
-    else:
-        limit = min(ceiling, DEFAULT_OUTPUT_CAP)
-    room = math.floor(window - prompt_tokens)  # a fractional contextWindow counts whole tokens
-    if prompt_tokens + limit > window:
-        if requested is None and room > 0:
-            notes.append(
-                f"{ref}: the prompt (about {prompt_tokens} tokens) leaves {room} of the "
-                f"{window}-token context window; output limited to {room}"
-            )
-            return room
-        raise ContextWindowError(
-            f"The prompt (about {prompt_tokens} tokens) plus the output limit ({limit}) does "
-            f"not fit {ref}'s context window of {window} tokens; shorten the prompt or lower "
-            "max_tokens"
+    if requested is None:
+        return min(ceiling, DEFAULT_OUTPUT_CAP)
+    if requested <= 0:
+        raise ContextWindowError(f"max_tokens must be positive, not {requested}")
+    if requested > ceiling:
+        notes.append(
+            f"{ref}: max_tokens {requested} is above the model's maxTokens ({ceiling}); "
+            f"sending {ceiling}"
         )
-    return limit
+        return ceiling
+    return requested
 
 
 def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
@@ -397,6 +381,7 @@ class RequestTemplate:
     tool_chars: int
     system_role: str
     limit_field: str
+    limit: int  # the output limit, unless the prompt leaves less room in the context window
 
     def prepare(self, prompt: str | Sequence[Message]) -> PreparedRequest:
         """The request for ``prompt``: messages, the output limit that fits, the notes said."""
@@ -406,12 +391,31 @@ class RequestTemplate:
             check_tool_results(messages)
         prompt_tokens = estimate_tokens(messages, self.tool_chars)
         notes: list[str] = []
-        limit = _output_limit(model, options.max_tokens, prompt_tokens, ref, notes)
+        limit = self.limit
+        if prompt_tokens + limit > model.context_window:
+            limit = self._squeezed(prompt_tokens, notes)
         notes += self.notes
         kwargs = {**self.kwargs, "model": model.id, "messages": messages, self.limit_field: limit}
         for note in notes:
             warnings.warn(note, RequestWarning, stacklevel=3)
         return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes), options.response_format)
+
+    def _squeezed(self, prompt_tokens: int, notes: list[str]) -> int:
+        """The limit, with the prompt, overflows the context window: what is left of the window
+        when the caller set no limit, else the error."""
+        window = self.model.context_window
+        room = math.floor(window - prompt_tokens)  # a fractional window counts whole tokens
+        if self.options.max_tokens is None and room > 0:
+            notes.append(
+                f"{self.ref}: the prompt (about {prompt_tokens} tokens) leaves {room} of the "
+                f"{window}-token context window; output limited to {room}"
+            )
+            return room
+        raise ContextWindowError(
+            f"The prompt (about {prompt_tokens} tokens) plus the output limit ({self.limit}) "
+            f"does not fit {self.ref}'s context window of {window} tokens; shorten the prompt "
+            "or lower max_tokens"
+        )
 
 
 def request_template(
@@ -435,6 +439,7 @@ def request_template(
         kwargs["response_format"] = response_format_param(options.response_format)
         _json_value(kwargs["response_format"], "response_format")
     tool_chars = len(_json_value(tools, "tools")) if tools else 0
+    limit = _output_cap(model, options.max_tokens, ref, notes)
     compat = model.compat
     effort = options.reasoning_effort
     if effort is not None and effort not in THINKING_LEVELS:
@@ -474,6 +479,7 @@ def request_template(
         tool_chars=tool_chars,
         system_role=_system_role(model),
         limit_field=(compat.max_tokens_field if compat else None) or "max_completion_tokens",
+        limit=limit,
     )
 
 
