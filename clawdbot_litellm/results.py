@@ -261,7 +261,7 @@ def choose_cost(
 
 def _proxy_cost(raw: Any) -> float | None:
     """LiteLLM's ``usage.cost`` (it puts the price of a streamed answer in the last chunk)."""
-    extra = getattr(raw, "model_extra", None) or {}
+    extra = getattr(raw, "__pydantic_extra__", None) or {}
     cost = extra.get("cost")
     if isinstance(cost, bool) or not isinstance(cost, (int, float)):
         return None
@@ -278,11 +278,12 @@ def _usage(raw: Any) -> Usage | None:
 
 def _reasoning_of(part: Any) -> str:
     # Dict lookups, not getattr: on a pydantic model a missing attribute raises inside
-    # ``__getattr__``, and this runs for every streamed chunk.
-    fields = getattr(part, "__dict__", None) or {}
-    extra = getattr(part, "model_extra", None) or {}
-    value = fields.get("reasoning_content") or extra.get("reasoning_content")
-    value = value or extra.get("reasoning")
+    # ``__getattr__``, and this runs for every streamed chunk. ``openai`` declares no reasoning
+    # field, so it arrives among the extra fields (read directly: ``model_extra`` is a property).
+    extra = getattr(part, "__pydantic_extra__", None)
+    value = (extra.get("reasoning_content") or extra.get("reasoning")) if extra else None
+    if not value:
+        value = (getattr(part, "__dict__", None) or {}).get("reasoning_content")
     return value if isinstance(value, str) else ""
 
 
@@ -390,9 +391,10 @@ class Accumulator:
             if thought:
                 self.reasoning.append(thought)
                 events.append(StreamEvent("reasoning", thought))
-            if delta.content:
-                self.text.append(delta.content)
-                events.append(StreamEvent("text", delta.content))
+            content = delta.content
+            if content:
+                self.text.append(content)
+                events.append(StreamEvent("text", content))
             if delta.tool_calls:
                 finished_calls = self._tool_calls().feed(delta.tool_calls)
                 if finished_calls:

@@ -221,6 +221,26 @@ def test_stream_yields_text_and_reasoning_and_reports_length(config: Any) -> Non
     assert stream.result.usage.completion_tokens == 2
 
 
+def test_reasoning_is_read_under_either_name_streamed_or_not(config: Any) -> None:
+    # LiteLLM says reasoning_content; some upstreams say reasoning (LiteLLM renames it, but a
+    # provider that is not LiteLLM may not).
+    body = sse(
+        chunk(reasoning="step one; "), chunk(reasoning_content="step two"), chunk("ok", "stop")
+    )
+    with stream_client(config, body + b"data: [DONE]\n\n") as client:
+        streamed = client.stream("hi")
+        events = [(e.kind, e.text) for e in streamed]
+    assert events[:2] == [("reasoning", "step one; "), ("reasoning", "step two")]
+    assert streamed.result.reasoning == "step one; step two"
+    message = {"role": "assistant", "content": "ok", "reasoning_content": "because"}
+    answer = {**COMPLETION, "choices": [{**COMPLETION["choices"][0], "message": message}]}
+    with make_client(config, Recorder(answer)) as client:
+        assert client.chat("hi").reasoning == "because"
+    plain = {**COMPLETION, "choices": [{**COMPLETION["choices"][0]}]}
+    with make_client(config, Recorder(plain)) as client:
+        assert client.chat("hi").reasoning == ""
+
+
 def test_stream_that_stops_without_finish_reason_raises(config: Any) -> None:
     body = sse(chunk("Hel"), chunk("lo"))  # no finish_reason, no [DONE]: the server went away
     with stream_client(config, body) as client:
