@@ -494,7 +494,7 @@ def template_key(options: ChatOptions) -> tuple[Any, ...] | None:
         or options.metadata
     ):
         return None
-    return (
+    key = (
         options.max_tokens,
         options.reasoning_effort,
         options.system,
@@ -502,6 +502,11 @@ def template_key(options: ChatOptions) -> tuple[Any, ...] | None:
         options.user,
         tuple(options.tags),
     )
+    try:
+        hash(key)
+    except TypeError:  # a value of the wrong type: its own error comes from the mapping
+        return None
+    return key
 
 
 def build_request(

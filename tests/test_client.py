@@ -442,3 +442,10 @@ def test_default_options_are_one_shared_instance_and_wrong_types_still_fail(conf
         pytest.raises(UnsupportedInputError, match="extra must be a dict, not list"),
     ):
         client.chat("hi", extra=[])  # type: ignore[arg-type]
+
+
+def test_options_of_a_type_that_cannot_be_a_key_are_mapped_as_before(config: Any) -> None:
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        client.chat("hi", tags=[["nested"]])  # type: ignore[list-item]
+    assert recorder.json()["metadata"] == {"tags": [["nested"]]}
