@@ -228,6 +228,17 @@ class StreamEvent:
     tool_call: ToolCall | None = None
 
 
+def _event(
+    kind: Literal["text", "reasoning", "tool_call"], text: str, tool_call: ToolCall | None = None
+) -> StreamEvent:
+    # ``StreamEvent(kind, text, tool_call)`` without the generated __init__ (an
+    # ``object.__setattr__`` per field), as the stream makes one for every chunk.
+    event = object.__new__(StreamEvent)
+    fields = event.__dict__
+    fields["kind"], fields["text"], fields["tool_call"] = kind, text, tool_call
+    return event
+
+
 def cost_of(target: ModelTarget, usage: Usage | None) -> float | None:
     """Cost from the model's per-million-token prices (``None`` without usage)."""
     if usage is None:
@@ -390,11 +401,11 @@ class Accumulator:
             thought = _reasoning_of(delta)
             if thought:
                 self.reasoning.append(thought)
-                events.append(StreamEvent("reasoning", thought))
+                events.append(_event("reasoning", thought))
             content = delta.content
             if content:
                 self.text.append(content)
-                events.append(StreamEvent("text", content))
+                events.append(_event("text", content))
             if delta.tool_calls:
                 finished_calls = self._tool_calls().feed(delta.tool_calls)
                 if finished_calls:
@@ -414,7 +425,7 @@ class Accumulator:
 
     @staticmethod
     def _tool_events(calls: list[ToolCall]) -> list[StreamEvent]:
-        return [StreamEvent("tool_call", "", call) for call in calls]
+        return [_event("tool_call", "", call) for call in calls]
 
     @property
     def received(self) -> int:

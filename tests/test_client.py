@@ -449,3 +449,21 @@ def test_options_of_a_type_that_cannot_be_a_key_are_mapped_as_before(config: Any
     with make_client(config, recorder) as client:
         client.chat("hi", tags=[["nested"]])  # type: ignore[list-item]
     assert recorder.json()["metadata"] == {"tags": [["nested"]]}
+
+
+def test_stream_events_are_the_public_type_in_every_respect(config: Any) -> None:
+    from clawdbot_litellm import StreamEvent, ToolCall
+
+    body = sse(chunk(reasoning_content="r"), chunk("t", "stop")) + b"data: [DONE]\n\n"
+    with stream_client(config, body) as client:
+        events = list(client.stream("hi"))
+    assert events == [StreamEvent("reasoning", "r"), StreamEvent("text", "t")]
+    assert [repr(e) for e in events] == [
+        "StreamEvent(kind='reasoning', text='r', tool_call=None)",
+        "StreamEvent(kind='text', text='t', tool_call=None)",
+    ]
+    assert hash(events[1]) == hash(StreamEvent("text", "t"))
+    with pytest.raises(AttributeError):
+        events[1].text = "changed"  # type: ignore[misc]
+    call = ToolCall("id", "f", "{}")
+    assert StreamEvent("tool_call", "", call).tool_call == call
