@@ -7,6 +7,7 @@ error mapping in :mod:`.proxy_errors`. This module and :mod:`.proxy_errors` impo
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import os
@@ -37,6 +38,7 @@ from .request import (
     ReasoningEffort,
     RequestTemplate,
     request_template,
+    template_contents,
     template_key,
 )
 from .results import Accumulator, ChatResult, StreamEvent, completed
@@ -72,7 +74,9 @@ class _Base:
         self.config = config if config is not None else load_config(environ=environ)
         self.timeout, self.max_retries = client_settings(timeout, max_retries, environ)
         self._chains: dict[tuple[str | None, bool], tuple[ResolvedConfig, list[ModelTarget]]] = {}
-        self._templates: dict[tuple[int, bool, Any], tuple[ModelTarget, RequestTemplate]] = {}
+        self._templates: dict[
+            tuple[int, bool, Any], tuple[ModelTarget, tuple[Any, ...] | None, RequestTemplate]
+        ] = {}
 
     @classmethod
     def from_config(
@@ -114,12 +118,14 @@ class _Base:
 
     def _template(self, target: ModelTarget, options: ChatOptions, stream: bool) -> RequestTemplate:
         # What does not depend on the prompt is worked out once per target and option set (a
-        # host sends the same options again and again), like the targets themselves.
+        # host sends the same options, tools and all, again and again), like the targets.
         key = template_key(options)
-        if key is not None:
-            cached = self._templates.get((id(target), stream, key))
-            if cached is not None and cached[0] is target:
-                return cached[1]
+        slot = (id(target), stream, key)
+        cached = self._templates.get(slot) if key is not None else None
+        if cached is not None and cached[0] is not target:
+            cached = None
+        if cached is not None and cached[1] is not None and _holds(cached[1], options):
+            return cached[2]
         if target_api(target) != SEND_API:
             raise other_api_error(target, self.config.providers)
         template = request_template(target.model, options, stream=stream, ref=str(target.ref))
@@ -134,8 +140,12 @@ class _Base:
         if key is not None:
             if len(self._templates) >= _MAX_CACHED_CHAINS:
                 self._templates.clear()
-            # The target is kept with its template, so its id cannot be reused while cached.
-            self._templates[(id(target), stream, key)] = (target, template)
+            # Kept with the target and the options (through the template), so no id in the key
+            # can be reused while it is cached. What the options held is copied for the check
+            # only when the same key comes back: a host that builds new tools for every request
+            # never pays for the copy.
+            contents = _snapshot(options) if cached is not None else None
+            self._templates[slot] = (target, contents, template)
         return template
 
     def _targets(self, model: str | None, fallbacks: bool) -> list[ModelTarget]:
@@ -167,6 +177,22 @@ class _Base:
 def _create_parameters() -> frozenset[str]:
     signature = inspect.signature(openai.resources.chat.Completions.create)
     return frozenset(signature.parameters) - {"self"}
+
+
+def _snapshot(options: ChatOptions) -> tuple[Any, ...] | None:
+    """A deep copy of what a template read from ``options`` by identity (``None``: cannot copy,
+    so the template is not reused)."""
+    try:
+        return copy.deepcopy(template_contents(options))
+    except Exception:  # an object that cannot be copied: make its template afresh each time
+        return None
+
+
+def _holds(contents: tuple[Any, ...], options: ChatOptions) -> bool:
+    try:
+        return bool(contents == template_contents(options))
+    except Exception:  # an object whose == fails: not the same
+        return False
 
 
 def _unknown_to_body(kwargs: dict[str, Any]) -> None:
@@ -209,18 +235,20 @@ def _options(
         or metadata
     ):
         return DEFAULT_OPTIONS  # the usual request: one shared, immutable set of defaults
+    # Absent dicts are the defaults' own: a new {} for each request would be a new identity in
+    # every template key (request.template_key).
     return ChatOptions(
         max_tokens=max_tokens,
         reasoning_effort=reasoning_effort,
         system=system,
         images=tuple(os.fspath(i) for i in images),
-        extra=extra if extra is not None else {},
+        extra=extra if extra is not None else DEFAULT_OPTIONS.extra,
         tools=tools,
         tool_choice=tool_choice,
         response_format=response_format,
         user=user,
         tags=tuple(tags),
-        metadata=dict(metadata or {}),
+        metadata=metadata if metadata is not None else DEFAULT_OPTIONS.metadata,
     )
 
 

@@ -484,15 +484,12 @@ def request_template(
 
 
 def template_key(options: ChatOptions) -> tuple[Any, ...] | None:
-    """What identifies ``options`` for reusing a template, or ``None`` when they hold something
-    that must be read again for each request (images, dicts, tools, a response format)."""
-    if (
-        options.images
-        or options.extra
-        or options.tools
-        or options.response_format is not None
-        or options.metadata
-    ):
+    """What identifies ``options`` for reusing a template: plain values by value; the dicts, the
+    tools and the response format by identity (whoever reuses a template also checks that they
+    still hold what they held: :func:`template_contents`). ``None`` when a value cannot be part
+    of a key (a wrong type gets its own error from the mapping)."""
+    tools = options.tools
+    if not isinstance(tools, (list, tuple)):  # an iterator: reading it for a key would use it up
         return None
     key = (
         options.max_tokens,
@@ -501,12 +498,23 @@ def template_key(options: ChatOptions) -> tuple[Any, ...] | None:
         options.tool_choice,
         options.user,
         tuple(options.tags),
+        tuple(options.images),
+        id(options.extra),
+        id(options.metadata),
+        id(options.response_format),
+        tuple(map(id, tools)),
     )
     try:
         hash(key)
-    except TypeError:  # a value of the wrong type: its own error comes from the mapping
+    except TypeError:
         return None
     return key
+
+
+def template_contents(options: ChatOptions) -> tuple[Any, ...]:
+    """What ``template_key`` names by identity: a template made from ``options`` fits other
+    options with the same key only while these compare equal (a caller may change a dict)."""
+    return (options.extra, options.metadata, options.response_format, tuple(options.tools))
 
 
 def build_request(

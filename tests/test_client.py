@@ -7,6 +7,7 @@ its cassettes in ``tests/test_client_proxy.py``.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -356,9 +357,9 @@ def test_the_async_twin_raises_interrupted_the_same_way(config: Any) -> None:
 # --- templates: what does not depend on the prompt is worked out once per option set -----------
 
 
-def test_a_repeated_option_set_reuses_its_template(
-    config: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def templates_made(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The options of every template the client works out."""
     import clawdbot_litellm.client as client_module
 
     made: list[Any] = []
@@ -369,21 +370,31 @@ def test_a_repeated_option_set_reuses_its_template(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(client_module, "request_template", counting)
+    return made
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "weather",
+        "description": "The weather in a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def test_a_repeated_option_set_reuses_its_template(config: Any, templates_made: list[Any]) -> None:
     recorder = Recorder()
     with make_client(config, recorder) as client:
-        for prompt in ("one", "two", "three"):
+        for prompt in ("one", "two", "three", "four"):
             client.chat(prompt)
-        assert len(made) == 1
-        client.chat("four", system="be brief", max_tokens=100, user="u", tags=["t"])
-        client.chat("five", system="be brief", max_tokens=100, user="u", tags=["t"])
-        assert len(made) == 2
-        client.stream("six").close()  # sent when opened
-        assert len(made) == 3  # a stream is a request of another shape
-        # Options that hold something to read again (a dict, images, tools) are never reused.
-        client.chat("seven", extra={"temperature": 0.5})
-        client.chat("eight", extra={"temperature": 0.5})
-        client.chat("nine", metadata={"k": "v"})
-        assert len(made) == 6
+        # Made on first sight, made again (and kept) when the same options come back, then reused.
+        assert len(templates_made) == 2
+        for prompt in ("five", "six", "seven"):
+            client.chat(prompt, system="be brief", max_tokens=100, user="u", tags=["t"])
+        assert len(templates_made) == 4
+        client.stream("eight").close()  # sent when opened
+        assert len(templates_made) == 5  # a stream is a request of another shape
     bodies = [recorder.json(i) for i in range(len(recorder.requests))]
     assert [b["messages"][-1]["content"] for b in bodies] == [
         "one",
@@ -394,22 +405,76 @@ def test_a_repeated_option_set_reuses_its_template(
         "six",
         "seven",
         "eight",
-        "nine",
     ]
-    assert bodies[3]["messages"][0] == {"role": "system", "content": "be brief"}
-    assert bodies[4] == {
-        **bodies[3],
-        "messages": [bodies[3]["messages"][0], bodies[4]["messages"][1]],
-    }
-    assert bodies[7]["temperature"] == 0.5
-    assert bodies[8]["metadata"] == {"k": "v"}
+    assert bodies[4]["messages"][0] == {"role": "system", "content": "be brief"}
+    system, last = bodies[4]["messages"][0], bodies[6]["messages"][1]
+    assert bodies[6] == {**bodies[4], "messages": [system, last]}
+
+
+def test_tools_and_dicts_are_reused_while_they_hold_the_same(
+    config: Any, templates_made: list[Any]
+) -> None:
+    tools = [copy.deepcopy(WEATHER)]
+    extra = {"temperature": 0.5}
+    metadata = {"team": "a"}
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        for _ in range(4):
+            client.chat("hi", tools=tools, extra=extra, metadata=metadata)
+        assert len(templates_made) == 2
+        # The caller changes a dict it passed before: the next request says what it says now.
+        tools[0]["function"]["description"] = "Today's weather."
+        client.chat("hi", tools=tools, extra=extra, metadata=metadata)
+        extra["temperature"] = 0.7
+        client.chat("hi", tools=tools, extra=extra, metadata=metadata)
+        metadata["team"] = "b"
+        client.chat("hi", tools=tools, extra=extra, metadata=metadata)
+        assert len(templates_made) == 5
+    sent = [recorder.json(i) for i in range(len(recorder.requests))]
+    assert [b["tools"][0]["function"]["description"] for b in sent] == [
+        *["The weather in a city."] * 4,
+        *["Today's weather."] * 3,
+    ]
+    assert [b["temperature"] for b in sent] == [0.5] * 5 + [0.7] * 2
+    assert [b["metadata"] for b in sent] == [{"team": "a"}] * 6 + [{"team": "b"}]
+    assert metadata == {"team": "b"}  # the caller's own dict is never changed
+
+
+def test_new_tools_for_every_request_are_never_copied(
+    config: Any, templates_made: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clawdbot_litellm.client as client_module
+
+    copies: list[Any] = []
+    monkeypatch.setattr(client_module, "_snapshot", copies.append)
+    with make_client(config, Recorder()) as client:
+        for _ in range(5):
+            client.chat("hi", tools=[copy.deepcopy(WEATHER)])
+    assert len(templates_made) == 5
+    assert copies == []
+
+
+def test_options_that_cannot_be_copied_are_mapped_afresh_each_time(
+    config: Any, templates_made: list[Any]
+) -> None:
+    class Uncopyable(dict[str, Any]):
+        def __deepcopy__(self, memo: Any) -> Any:
+            raise TypeError("no copies")
+
+    extra = Uncopyable(temperature=0.5)
+    recorder = Recorder()
+    with make_client(config, recorder) as client:
+        for _ in range(3):
+            client.chat("hi", extra=extra)
+    assert len(templates_made) == 3
+    assert [recorder.json(i)["temperature"] for i in range(3)] == [0.5] * 3
 
 
 def test_a_template_is_not_changed_by_the_requests_made_from_it(config: Any) -> None:
     recorder = Recorder()
     with make_client(config, recorder) as client:
         client.chat("first")
-        ((_target, template),) = client._templates.values()
+        ((_target, _contents, template),) = client._templates.values()
         before = dict(template.kwargs)
         client.chat("second")
     assert template.kwargs == before
