@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from .errors import StreamInterruptedError, ToolArgumentsError
 from .proxy_info import ProxyInfo, proxy_info, response_cost
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .tools import ToolCallAssembler
 
 
+_V = TypeVar("_V")
 ABORTED = "aborted"  # the finish_reason of a stream the caller closed or cancelled mid-answer
 
 
@@ -109,7 +110,7 @@ class _Pending:
         return self._chosen[0] if name == "cost" else self._chosen[1]
 
 
-class _ResolvedOnRead:
+class _ResolvedOnRead(Generic[_V]):
     """A field of ``ChatResult`` that may be given as a ``_Pending`` and is worked out, once, on
     first read: most callers never look at the proxy's headers, and reading even one of them
     (``httpx2.Headers`` decodes them all) cost more than the rest of an answer. Every other
@@ -118,15 +119,15 @@ class _ResolvedOnRead:
     def __set_name__(self, owner: type, name: str) -> None:
         self._name, self._slot = name, f"_{name}"
 
-    def __get__(self, obj: object, owner: type | None = None) -> Any:
+    def __get__(self, obj: object, owner: type | None = None) -> _V:
         if obj is None:
-            return None  # the dataclass default
+            return cast("_V", None)  # the dataclass default
         value = obj.__dict__[self._slot]
         if isinstance(value, _Pending):
             value = obj.__dict__[self._slot] = value.resolve(self._name)
-        return value
+        return cast("_V", value)
 
-    def __set__(self, obj: object, value: Any) -> None:
+    def __set__(self, obj: object, value: _V | _Pending) -> None:
         obj.__dict__[self._slot] = value
 
 
@@ -145,12 +146,12 @@ class ChatResult:
     reasoning: str
     finish_reason: str | None
     usage: Usage | None
-    cost: _ResolvedOnRead = _ResolvedOnRead()  # float | None
+    cost: _ResolvedOnRead[float | None] = _ResolvedOnRead()
     notes: tuple[str, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     parsed: Any = None
-    proxy: _ResolvedOnRead = _ResolvedOnRead()  # ProxyInfo | None
-    cost_source: _ResolvedOnRead = _ResolvedOnRead()  # "config", "proxy" or None
+    proxy: _ResolvedOnRead[ProxyInfo | None] = _ResolvedOnRead()
+    cost_source: _ResolvedOnRead[str | None] = _ResolvedOnRead()  # "config", "proxy" or None
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickles and copies carry the values, never the raw headers (they hold more than
