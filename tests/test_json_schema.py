@@ -7,8 +7,7 @@ import json
 from typing import Any, Literal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import BaseModel, Field
 
 from clawdbot_litellm.errors import UnsupportedInputError

@@ -18,8 +18,13 @@ import click
 from ..config.resolve import ConfigWarning, ResolvedConfig, load_config
 from ..errors import UnsupportedInputError
 from ..plugin_index import installed_implicit_providers
-from ..request import SAMPLING_OPTIONS, THINKING_LEVELS, ReasoningEffort, RequestWarning
-from ..request import sampling_options as checked_options
+from ..request import (
+    SAMPLING_OPTIONS,
+    THINKING_LEVELS,
+    ReasoningEffort,
+    RequestWarning,
+    sampling_options as checked_options,
+)
 from .output import echo_json, warnings_as_lines
 
 if TYPE_CHECKING:

@@ -36,11 +36,9 @@ from ..onboarding import (
     OnboardingAnswers,
     check_base_url,
     default_model,
+    onboard as write_onboarding,
     plan,
     too_small_error,
-)
-from ..onboarding import (
-    onboard as write_onboarding,
 )
 from ..plugin_index import installed_implicit_providers
 from ..sync import configured_ids
