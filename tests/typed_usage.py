@@ -92,4 +92,3 @@ def _fields_keep_their_types(result: ChatResult) -> tuple[float | None, str | No
     usage: Usage | None = result.usage
     del proxy, usage
     return result.cost, result.cost_source, __version__
-
