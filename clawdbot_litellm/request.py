@@ -255,10 +255,9 @@ def build_messages(
     model: ModelDefinition,
     options: ChatOptions,
     ref: str,
-    system_role: str | None = None,
+    system_role: str,
 ) -> list[dict[str, Any]]:
     """Messages with the system prompt's role and the image parts the model allows."""
-    system_role = system_role or _system_role(model)
     if isinstance(prompt, str):  # the usual request: no history to check or rewrite
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
     else:
