@@ -34,7 +34,6 @@ from .request import (
     DEFAULT_OPTIONS,
     ChatOptions,
     Message,
-    PreparedRequest,
     ReasoningEffort,
     RequestTemplate,
     request_template,
@@ -107,28 +106,27 @@ class _Base:
             "default_headers": dict(provider.headers) or None,
         }
 
-    def _prepare(
-        self,
-        target: ModelTarget,
-        prompt: str | Sequence[Message],
-        options: ChatOptions,
-        stream: bool,
-    ) -> PreparedRequest:
-        return self._template(target, options, stream).prepare(prompt)
-
     def _template(self, target: ModelTarget, options: ChatOptions, stream: bool) -> RequestTemplate:
         # What does not depend on the prompt is worked out once per target and option set (a
         # host sends the same options, tools and all, again and again), like the targets.
-        key = template_key(options)
-        slot = (id(target), stream, key)
+        if options is DEFAULT_OPTIONS:
+            # The usual request. The shared defaults hold no caller's object that could change,
+            # so they need neither a key nor a check.
+            key: tuple[Any, ...] | None = ()
+            slot: tuple[Any, ...] = (id(target), stream)
+        else:
+            key = template_key(options)
+            slot = (id(target), stream, key)
         cached = self._templates.get(slot) if key is not None else None
         if cached is not None and cached[0] is not target:
             cached = None
-        if cached is not None and cached[1] is not None and _holds(cached[1], options):
+        if cached is not None and (
+            options is DEFAULT_OPTIONS or (cached[1] is not None and _holds(cached[1], options))
+        ):
             return cached[2]
         if target_api(target) != SEND_API:
             raise other_api_error(target, self.config.providers)
-        template = request_template(target.model, options, stream=stream, ref=str(target.ref))
+        template = request_template(target.model, options, stream=stream, ref=target.ref_text)
         kwargs = template.kwargs
         if options.extra:  # only a caller's extra keys can be unknown to ``create``
             _unknown_to_body(kwargs)
@@ -144,7 +142,11 @@ class _Base:
             # can be reused while it is cached. What the options held is copied for the check
             # only when the same key comes back: a host that builds new tools for every request
             # never pays for the copy.
-            contents = _snapshot(options) if cached is not None else None
+            contents = (
+                _snapshot(options)
+                if cached is not None and options is not DEFAULT_OPTIONS
+                else None
+            )
             self._templates[slot] = (target, contents, template)
         return template
 
@@ -393,7 +395,7 @@ class Client(_Base):
         targets = self._targets(model, fallbacks)
         failures: list[tuple[str, Exception]] = []
         for target in targets:
-            prepared = self._prepare(target, prompt, options, stream=stream)
+            prepared = self._template(target, options, stream).prepare(prompt)
             try:
                 try:
                     # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
@@ -629,7 +631,7 @@ class AsyncClient(_Base):
         targets = self._targets(model, fallbacks)
         failures: list[tuple[str, Exception]] = []
         for target in targets:
-            prepared = self._prepare(target, prompt, options, stream=stream)
+            prepared = self._template(target, options, stream).prepare(prompt)
             try:
                 try:
                     # The raw-response API: the same request, plus the proxy's x-litellm-* headers.

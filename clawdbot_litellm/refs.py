@@ -7,6 +7,7 @@ sending anything.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,11 @@ class ModelTarget:
     ref: ModelRef
     provider: Provider
     model: ModelDefinition
+
+    @functools.cached_property
+    def ref_text(self) -> str:
+        """``str(ref)``, made once: every answer carries it."""
+        return str(self.ref)
 
 
 def alias_table(entries: Mapping[str, str | None]) -> dict[str, str]:

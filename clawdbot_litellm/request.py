@@ -67,6 +67,7 @@ class ChatOptions:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
+# Never changed: a client reuses the templates made from it without checking what it holds.
 DEFAULT_OPTIONS = ChatOptions()
 
 # The OpenAI API's sampling parameters: name -> (kind, low, high). Ranges are the API's own.
@@ -319,9 +320,13 @@ def estimate_tokens(messages: Sequence[Message], tool_chars: int = 0) -> int:
                     images += 1
                 elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
                     chars += len(part["text"])
+    return _token_estimate(chars, len(messages), images)
+
+
+def _token_estimate(chars: int, messages: int, images: int = 0) -> int:
     return (
         math.ceil(chars / CHARS_PER_TOKEN)
-        + TOKENS_PER_MESSAGE * len(messages)
+        + TOKENS_PER_MESSAGE * messages
         + TOKENS_PER_IMAGE * images
     )
 
@@ -381,14 +386,21 @@ class RequestTemplate:
     system_role: str
     limit_field: str
     limit: int  # the output limit, unless the prompt leaves less room in the context window
+    bare: bool = False  # no system prompt and no images: a text prompt is one user message
 
     def prepare(self, prompt: str | Sequence[Message]) -> PreparedRequest:
         """The request for ``prompt``: messages, the output limit that fits, the notes said."""
         model, options, ref = self.model, self.options, self.ref
-        messages = build_messages(prompt, model, options, ref, self.system_role)
-        if not isinstance(prompt, str):  # only a message list can hold tool results
-            check_tool_results(messages)
-        prompt_tokens = estimate_tokens(messages, self.tool_chars)
+        if self.bare and isinstance(prompt, str):
+            # The usual request, one user message with no system prompt or images: what
+            # build_messages and estimate_tokens would work out, without walking anything.
+            messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+            prompt_tokens = _token_estimate(self.tool_chars + len(prompt), 1)
+        else:
+            messages = build_messages(prompt, model, options, ref, self.system_role)
+            if not isinstance(prompt, str):  # only a message list can hold tool results
+                check_tool_results(messages)
+            prompt_tokens = estimate_tokens(messages, self.tool_chars)
         notes: list[str] = []
         limit = self.limit
         if prompt_tokens + limit > model.context_window:
@@ -479,6 +491,7 @@ def request_template(
         system_role=_system_role(model),
         limit_field=(compat.max_tokens_field if compat else None) or "max_completion_tokens",
         limit=limit,
+        bare=not options.system and not options.images,
     )
 
 

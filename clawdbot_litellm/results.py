@@ -312,7 +312,7 @@ def finished(
     stream_cost: float | None = None,
 ) -> ChatResult:
     """The ``ChatResult`` of an answer, streamed or not: the one place a result is made."""
-    ref = str(target.ref)
+    ref = target.ref_text
     parsed = None
     response_format = prepared.response_format
     if response_format is not None and not tool_calls and finish_reason != ABORTED:

@@ -179,6 +179,27 @@ def test_estimate_counts_text_messages_and_images() -> None:
     assert with_image == text_only + 765
 
 
+@pytest.mark.parametrize("length", [0, 1, 3, 4, 5, 399, 400, 401, 63_000])
+@pytest.mark.parametrize("with_tools", [False, True])
+def test_a_text_prompt_maps_as_the_one_user_message_it_stands_for(
+    length: int, with_tools: bool
+) -> None:
+    # A bare text prompt takes a shorter way through prepare(): it must give exactly what the
+    # message list it stands for gives, squeezed output limit and its note included.
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    options = ChatOptions(tools=tools if with_tools else ())
+    m = model(contextWindow=16_000, maxTokens=8192)
+    text = "a" * length
+    with warnings.catch_warnings(record=True) as said_for_text:
+        warnings.simplefilter("always")
+        from_text = build_request(m, text, options)
+    with warnings.catch_warnings(record=True) as said_for_list:
+        warnings.simplefilter("always")
+        from_list = build_request(m, [{"role": "user", "content": text}], options)
+    assert from_text == from_list
+    assert [str(w.message) for w in said_for_text] == [str(w.message) for w in said_for_list]
+
+
 def test_extra_arguments_pass_through() -> None:
     kwargs = build(model(), extra={"temperature": 0.2})
     assert kwargs["temperature"] == 0.2
