@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import tempfile
@@ -48,6 +49,7 @@ from ._fixtures import (
 )
 
 TARGET = 1.05
+WARM_UP = 50  # requests per side before the timed rounds
 SIDES = ("adapter", "raw", "control")
 # Headers that carry per-request bookkeeping rather than what was asked.
 VOLATILE_HEADERS = frozenset({"x-stainless-retry-count", "x-stainless-read-timeout"})
@@ -234,6 +236,38 @@ def _cpu(run: Callable[[int], None], n: int) -> float:
     return time.process_time() - start
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """What is alive after the warm-up (modules, clients, caches) is set aside from the garbage
+    collector for the timed rounds (``gc.freeze``).
+
+    The collection before each round then takes well under a millisecond instead of about 40 ms,
+    so a round can be a few requests long: the shorter the round, the less the machine's speed
+    drifts between the sides compared in it. Inside a round the collector runs as usual, over
+    what each side makes.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _timed_rounds(
+    runs: dict[str, Callable[[int], None]], per_round: int, rounds: int
+) -> dict[str, list[float]]:
+    """CPU seconds of each side per round, after a warm-up, in balanced orders (sync sides)."""
+    for run in runs.values():  # warm-up: imports, pools, caches
+        run(WARM_UP)
+    results: dict[str, list[float]] = {side: [] for side in runs}
+    with frozen_heap():
+        for round_index in range(rounds):
+            for side in rotated(list(runs), round_index):
+                results[side].append(_cpu(runs[side], per_round))
+    return results
+
+
 def measure_sync(
     config: ResolvedConfig,
     chat_n: int,
@@ -260,13 +294,8 @@ def measure_sync(
         if total == 0:
             continue
         per_round = max(total // rounds, 1)
-        for side in SIDES:  # warm-up: imports, pools, caches
-            sides[side][index](min(50, per_round))
-        results: dict[str, list[float]] = {side: [] for side in SIDES}
-        for round_index in range(rounds):
-            for side in rotated(list(SIDES), round_index):
-                results[side].append(_cpu(sides[side][index], per_round))
-        out[kind] = _report(results, per_round)
+        runs = {side: sides[side][index] for side in SIDES}
+        out[kind] = _report(_timed_rounds(runs, per_round, rounds), per_round)
     if not litellm_headers:
         out["own_work_us"] = own_work(config, client)
     return out
@@ -374,12 +403,13 @@ async def measure_async(
         out[f"wire_{kind}"] = _same_wire(server, f"async {kind}")
     for index, (kind, total) in enumerate((("chat", chat_n), ("stream", stream_n))):
         per_round = max(total // rounds, 1)
-        for side in SIDES:
-            await sides[side][index](min(50, per_round))
+        for side in SIDES:  # warm-up: imports, pools, caches
+            await sides[side][index](WARM_UP)
         results: dict[str, list[float]] = {side: [] for side in SIDES}
-        for round_index in range(rounds):
-            for side in rotated(list(SIDES), round_index):
-                results[side].append(await _acpu(sides[side][index], per_round))
+        with frozen_heap():
+            for round_index in range(rounds):
+                for side in rotated(list(SIDES), round_index):
+                    results[side].append(await _acpu(sides[side][index], per_round))
         out[kind] = _report(results, per_round)
     return out
 
@@ -432,13 +462,7 @@ def measure_tool_stream(config: ResolvedConfig, total: int, rounds: int) -> dict
     sides["raw"](1)
     out: dict[str, Any] = {"wire": _same_wire(server, "sync tool-call stream")}
     per_round = max(total // rounds, 1)
-    for side in SIDES:
-        sides[side](min(50, per_round))
-    results: dict[str, list[float]] = {side: [] for side in SIDES}
-    for round_index in range(rounds):
-        for side in rotated(list(SIDES), round_index):
-            results[side].append(_cpu(sides[side], per_round))
-    out["stream_tool_calls"] = _report(results, per_round)
+    out["stream_tool_calls"] = _report(_timed_rounds(sides, per_round, rounds), per_round)
     # Robust to a busy machine: the adapter's own CPU per request, openai's parsing replayed.
     chunks = list(client.openai_client("litellm").chat.completions.create(**kwargs))
     replaying = Client(config, max_retries=0)
@@ -450,7 +474,7 @@ def measure_tool_stream(config: ResolvedConfig, total: int, rounds: int) -> dict
     return out
 
 
-def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 100) -> dict[str, Any]:
+def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 1000) -> dict[str, Any]:
     """Sync and async, non-streaming and streaming: CPU seconds, adapter over raw."""
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
@@ -487,7 +511,7 @@ def main() -> None:
     )
     parser.add_argument("--chat", type=int, default=5000)
     parser.add_argument("--stream", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument(
         "--tool-calls-only",
         action="store_true",

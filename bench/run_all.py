@@ -34,7 +34,7 @@ ITEMS = ("overhead", "startup", "config_scale", "proxy_overhead", "concurrency",
 LIVE = frozenset({"proxy_overhead", "concurrency", "sdk"})
 
 FULL: dict[str, dict[str, int]] = {
-    "overhead": {"chat_n": 5000, "stream_n": 2000, "rounds": 100},
+    "overhead": {"chat_n": 5000, "stream_n": 2000, "rounds": 1000},
     "startup": {"rounds": 15},
     "config_scale": {"rounds": 7},
     "proxy_overhead": {"requests": 500, "rounds": 500},
