@@ -268,7 +268,7 @@ class _StreamState:
         self._result: ChatResult | None = None
         self._closed = False
         self._callbacks: list[Callable[[ChatResult], None]] = []
-        self.ref = str(acc.target.ref)
+        self.ref = acc.target.ref_text
 
     def _settle(self, result: ChatResult) -> None:
         if self._result is not None:
