@@ -26,7 +26,12 @@ def _row(*cells: object) -> str:
 
 
 def _ratio(item: dict[str, Any]) -> str:
-    text = f"**{item['paired_ratio']:.3f}** paired (of medians {item['ratio']:.3f}"
+    text = f"**{item['paired_ratio']:.3f}** paired"
+    if "paired_ratio_ci95" in item:
+        low, high = item["paired_ratio_ci95"]
+        text += f" (95%: {low:.3f}-{high:.3f}; of medians {item['ratio']:.3f}"
+    else:
+        text += f" (of medians {item['ratio']:.3f}"
     if "control_paired_ratio" in item:
         text += f"; A/A control {item['control_paired_ratio']:.3f}"
     return text + ")"
@@ -65,6 +70,21 @@ def _overhead_rows(data: dict[str, Any]) -> list[str]:
                     _verdict(item),
                 )
             )
+    tools = data.get("tool_calls", {}).get("stream_tool_calls")
+    if tools is not None:
+        rows.append(
+            _row(
+                1,
+                f"Adapter overhead, sync streamed answer with two tool calls "
+                f"({tools['requests_per_side']:,} requests, mock transport)",
+                "CPU per request",
+                _us(_per_request(tools["adapter"], tools)),
+                _us(_per_request(tools["raw"], tools)),
+                _ratio(tools),
+                f"≤ {tools['target']}",
+                _verdict(tools),
+            )
+        )
     headers = data.get("sync_litellm_headers", {}).get("chat")
     if headers is not None:
         rows.append(
@@ -84,23 +104,46 @@ def _overhead_rows(data: dict[str, Any]) -> list[str]:
     return rows
 
 
+_PROXY_KINDS = {
+    "chat": "non-streaming",
+    "stream": "streaming",
+    "chat_reading_proxy": "non-streaming, the caller reading ChatResult.proxy",
+}
+
+
 def _proxy_rows(data: dict[str, Any]) -> list[str]:
     rows = []
-    for kind in ("chat", "stream"):
-        item = data[kind]
-        label = "non-streaming" if kind == "chat" else "streaming"
-        rows.append(
-            _row(
-                2,
-                f"Real LiteLLM proxy, {label} ({item['requests_per_side']:,} requests)",
-                "wall per request",
-                _ms(_per_request(item["adapter"], item)),
-                _ms(_per_request(item["raw"], item)),
-                _ratio(item),
-                f"≤ {item['target']}",
-                _verdict(item),
+    for kind, label in _PROXY_KINDS.items():
+        item = data.get(kind)
+        if item is None:
+            continue
+        if kind != "chat_reading_proxy":
+            rows.append(
+                _row(
+                    2,
+                    f"Real LiteLLM proxy, {label} ({item['requests_per_side']:,} requests)",
+                    "wall per request",
+                    _ms(_per_request(item["adapter"], item)),
+                    _ms(_per_request(item["raw"], item)),
+                    _ratio(item),
+                    f"≤ {item['target']}",
+                    _verdict(item),
+                )
             )
-        )
+        cpu = item.get("client_cpu")
+        if cpu is not None:
+            rows.append(
+                _row(
+                    "1, 2",
+                    f"Real LiteLLM proxy, {label}: the client's own CPU",
+                    "CPU per request",
+                    _us(_per_request(cpu["adapter"], cpu)),
+                    _us(_per_request(cpu["raw"], cpu)),
+                    _ratio(cpu),
+                    f"≤ {cpu['target']}",
+                    _verdict(cpu),
+                )
+            )
     return rows
 
 
