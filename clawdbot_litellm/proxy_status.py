@@ -170,11 +170,14 @@ def _root(provider: Provider) -> str:
 
 
 def _headers(provider: Provider, *, key: bool = True) -> dict[str, str]:
-    """The provider's own headers (a gateway in front of the proxy may need them), and the key
-    where the route takes one."""
-    headers = {k: v for k, v in provider.headers.items() if v is not None}
-    if key and provider.api_key:
+    """The key where the route takes one, and the provider's own headers (a gateway in front of
+    the proxy may need them) over it: an ``Authorization`` of the provider's replaces the key's,
+    as in every chat request (the ``openai`` client puts its default headers over its own)."""
+    own = {k: v for k, v in provider.headers.items() if v is not None}
+    headers: dict[str, str] = {}
+    if key and provider.api_key and not any(k.lower() == "authorization" for k in own):
         headers["Authorization"] = f"Bearer {provider.api_key}"
+    headers.update(own)
     return headers
 
 

@@ -11,7 +11,9 @@ token, plus ``status``. No database-backed proxy could run here (see docs/status
 from __future__ import annotations
 
 import copy
+import json
 import pickle
+import socket
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -347,3 +349,43 @@ def test_models_sync_copies_the_proxys_prices_into_cost() -> None:
         "input": 1,
         "cacheWrite": 2,
     }
+
+
+@pytest.mark.parametrize("name", ["Authorization", "authorization"])
+def test_status_sends_the_authorization_chat_sends(
+    name: str, sent_requests: list[Any], tmp_path: Any, loopback_allowed: None
+) -> None:
+    # One rule for a provider's own Authorization header: it replaces the key's in a chat
+    # request (the openai client's default headers go over its own), so /key/info asks about
+    # the same credentials. Nothing listens on the port: only what was sent is compared.
+    from clawdbot_litellm import Client, ProxyUnreachableError, load_config
+    from clawdbot_litellm.proxy_status import key_status
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    document = {
+        "models": {
+            "providers": {
+                "litellm": {
+                    "baseUrl": f"http://127.0.0.1:{port}",
+                    "apiKey": "sk-litellm-key-0123",
+                    "api": "openai-completions",
+                    "headers": {name: "Bearer gateway-token", "X-Gateway": "g"},
+                    "models": [{"id": "gpt-4", "name": "GPT-4"}],
+                }
+            }
+        }
+    }
+    path = tmp_path / "clawdbot.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    config = load_config(path, environ={})
+    with Client(config, max_retries=0, timeout=2.0) as client, pytest.raises(ProxyUnreachableError):
+        client.chat("hi", model="litellm/gpt-4", fallbacks=False)
+    status = key_status(config.providers["litellm"], timeout=2.0)
+    assert status.error is not None  # refused: nothing listens
+    chat, key_info = sent_requests
+    assert key_info.url.path == "/key/info"
+    for request in (chat, key_info):
+        assert request.headers.get_list("authorization") == ["Bearer gateway-token"]
+        assert request.headers["x-gateway"] == "g"
