@@ -51,57 +51,52 @@ def _per_request(side: dict[str, Any], item: dict[str, Any]) -> float:
     return float(side["median_s"]) / per_round
 
 
+def _compared_row(
+    item_no: int | str, label: str, measure: str, item: dict[str, Any], unit: Any
+) -> str:
+    """One row of a side-by-side figure (``_common.compared``'s shape)."""
+    return _row(
+        item_no,
+        label,
+        measure,
+        unit(_per_request(item["adapter"], item)),
+        unit(_per_request(item["raw"], item)),
+        _ratio(item),
+        f"≤ {item['target']}",
+        _verdict(item),
+    )
+
+
 def _overhead_rows(data: dict[str, Any]) -> list[str]:
-    rows = []
+    items: list[tuple[str, dict[str, Any] | None]] = []
     for mode in ("sync", "async"):
         for kind in ("chat", "stream"):
-            item = data[mode][kind]
             label = "non-streaming" if kind == "chat" else "streaming"
-            rows.append(
-                _row(
-                    1,
-                    f"Adapter overhead, {mode} {label} ({item['requests_per_side']:,} requests, "
-                    "mock transport)",
-                    "CPU per request",
-                    _us(_per_request(item["adapter"], item)),
-                    _us(_per_request(item["raw"], item)),
-                    _ratio(item),
-                    f"≤ {item['target']}",
-                    _verdict(item),
-                )
-            )
-    tools = data.get("tool_calls", {}).get("stream_tool_calls")
-    if tools is not None:
-        rows.append(
-            _row(
-                1,
-                f"Adapter overhead, sync streamed answer with two tool calls "
-                f"({tools['requests_per_side']:,} requests, mock transport)",
-                "CPU per request",
-                _us(_per_request(tools["adapter"], tools)),
-                _us(_per_request(tools["raw"], tools)),
-                _ratio(tools),
-                f"≤ {tools['target']}",
-                _verdict(tools),
-            )
+            items.append((f"{mode} {label}", data[mode][kind]))
+    items.append(
+        (
+            "sync streamed answer with two tool calls",
+            data.get("tool_calls", {}).get("stream_tool_calls"),
         )
-    headers = data.get("sync_litellm_headers", {}).get("chat")
-    if headers is not None:
-        rows.append(
-            _row(
-                1,
-                f"Adapter overhead, sync non-streaming, every answer with LiteLLM's x-litellm-* "
-                f"headers read into ChatResult.proxy ({headers['requests_per_side']:,} requests, "
-                "mock transport)",
-                "CPU per request",
-                _us(_per_request(headers["adapter"], headers)),
-                _us(_per_request(headers["raw"], headers)),
-                _ratio(headers),
-                f"≤ {headers['target']}",
-                _verdict(headers),
-            )
+    )
+    items.append(
+        (
+            "sync non-streaming, every answer with LiteLLM's x-litellm-* headers read into "
+            "ChatResult.proxy",
+            data.get("sync_litellm_headers", {}).get("chat"),
         )
-    return rows
+    )
+    return [
+        _compared_row(
+            1,
+            f"Adapter overhead, {label} ({item['requests_per_side']:,} requests, mock transport)",
+            "CPU per request",
+            item,
+            _us,
+        )
+        for label, item in items
+        if item is not None
+    ]
 
 
 _PROXY_KINDS = {
@@ -117,31 +112,24 @@ def _proxy_rows(data: dict[str, Any]) -> list[str]:
         item = data.get(kind)
         if item is None:
             continue
-        if kind != "chat_reading_proxy":
+        if kind != "chat_reading_proxy":  # its wall time is the chat row's, with a parse
             rows.append(
-                _row(
+                _compared_row(
                     2,
                     f"Real LiteLLM proxy, {label} ({item['requests_per_side']:,} requests)",
                     "wall per request",
-                    _ms(_per_request(item["adapter"], item)),
-                    _ms(_per_request(item["raw"], item)),
-                    _ratio(item),
-                    f"≤ {item['target']}",
-                    _verdict(item),
+                    item,
+                    _ms,
                 )
             )
-        cpu = item.get("client_cpu")
-        if cpu is not None:
+        if "client_cpu" in item:
             rows.append(
-                _row(
+                _compared_row(
                     "1, 2",
                     f"Real LiteLLM proxy, {label}: the client's own CPU",
                     "CPU per request",
-                    _us(_per_request(cpu["adapter"], cpu)),
-                    _us(_per_request(cpu["raw"], cpu)),
-                    _ratio(cpu),
-                    f"≤ {cpu['target']}",
-                    _verdict(cpu),
+                    item["client_cpu"],
+                    _us,
                 )
             )
     return rows
