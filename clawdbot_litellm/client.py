@@ -317,8 +317,12 @@ class ChatStream(_StreamState):
 
     def __iter__(self) -> Iterator[StreamEvent]:
         try:
+            feed = self._acc.feed
             for chunk in self._raw:
-                yield from self._acc.feed(chunk)
+                # A plain loop, not ``yield from``: measured 0.5% cheaper a stream side by side
+                # (bench/README.md, finding 7), as the async twin must do it anyway.
+                for event in feed(chunk):  # noqa: UP028
+                    yield event
         except Exception as error:
             mapped = self._map(error)
             if mapped is None:
@@ -547,8 +551,9 @@ class AsyncChatStream(_StreamState):
 
     async def __aiter__(self) -> AsyncIterator[StreamEvent]:
         try:
+            feed = self._acc.feed
             async for chunk in self._raw:
-                for event in self._acc.feed(chunk):
+                for event in feed(chunk):
                     yield event
         except Exception as error:
             mapped = self._map(error)
