@@ -371,7 +371,7 @@ def test_status_sends_the_authorization_chat_sends(
                     "baseUrl": f"http://127.0.0.1:{port}",
                     "apiKey": "sk-litellm-key-0123",
                     "api": "openai-completions",
-                    "headers": {name: "Bearer gateway-token", "X-Gateway": "g"},
+                    "headers": {name: "Bearer <gateway-token>", "X-Gateway": "g"},
                     "models": [{"id": "gpt-4", "name": "GPT-4"}],
                 }
             }
@@ -387,5 +387,5 @@ def test_status_sends_the_authorization_chat_sends(
     chat, key_info = sent_requests
     assert key_info.url.path == "/key/info"
     for request in (chat, key_info):
-        assert request.headers.get_list("authorization") == ["Bearer gateway-token"]
+        assert request.headers.get_list("authorization") == ["Bearer <gateway-token>"]
         assert request.headers["x-gateway"] == "g"
