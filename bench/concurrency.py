@@ -26,7 +26,7 @@ import openai
 from clawdbot_litellm import AsyncClient, load_config
 from clawdbot_litellm.request import build_request
 
-from ._common import load_average, rotated
+from ._common import load_average, round_order
 from ._fixtures import ANSWER, API_KEY, PROMPT, REF, environ, write_config
 from ._proxy import bench_proxy
 from .sdk import warm_up
@@ -150,7 +150,7 @@ async def measure_async(base_url: str, concurrency: int, rounds: int) -> dict[st
     for burst in sides.values():  # warm-up: lazy imports on both ends
         await burst(20)
     for index in range(rounds):
-        for side in rotated(list(sides), index):
+        for side in round_order(list(sides), index):
             runs[side].append(await sides[side](concurrency))
 
     def side_summary(items: list[dict[str, Any]]) -> dict[str, Any]:

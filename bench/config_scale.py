@@ -26,7 +26,7 @@ from typing import Any
 
 from clawdbot_litellm import load_config
 
-from ._common import RESULTS, load_average, rotated
+from ._common import RESULTS, load_average, round_order
 
 SIZES = (10, 100, 1_000, 10_000)
 TARGET_SIZE = 1_000
@@ -139,7 +139,7 @@ def run(
         wall: dict[int, list[float]] = {size: [] for size in sizes}
         cpu: dict[int, list[float]] = {size: [] for size in sizes}
         for index in range(rounds):
-            for size in rotated(list(sizes), index):
+            for size in round_order(list(sizes), index):
                 w, c = _timed(paths[size], size)
                 wall[size].append(w)
                 cpu[size].append(c)

@@ -33,7 +33,7 @@ from clawdbot_litellm import AsyncClient, Client, load_config
 from clawdbot_litellm.config.resolve import ResolvedConfig
 from clawdbot_litellm.request import build_request
 
-from ._common import compared, load_average, rotated
+from ._common import compared, load_average, round_order
 from ._fixtures import (
     ANSWER,
     API_KEY,
@@ -263,7 +263,7 @@ def _timed_rounds(
     results: dict[str, list[float]] = {side: [] for side in runs}
     with frozen_heap():
         for round_index in range(rounds):
-            for side in rotated(list(runs), round_index):
+            for side in round_order(list(runs), round_index):
                 results[side].append(_cpu(runs[side], per_round))
     return results
 
@@ -408,7 +408,7 @@ async def measure_async(
         results: dict[str, list[float]] = {side: [] for side in SIDES}
         with frozen_heap():
             for round_index in range(rounds):
-                for side in rotated(list(SIDES), round_index):
+                for side in round_order(list(SIDES), round_index):
                     results[side].append(await _acpu(sides[side][index], per_round))
         out[kind] = _report(results, per_round)
     return out

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from ._common import BENCH_DIR, load_average, rotated
+from ._common import BENCH_DIR, load_average, round_order
 from ._fixtures import ANSWER, API_KEY, MODEL, PROMPT, write_config
 from ._proxy import bench_proxy, proxy_python
 
@@ -105,7 +105,7 @@ def measure(
             s: {"import_s": [], "first_s": []} for s in SIDES
         }
         for index in range(cold_rounds):
-            for side in rotated(list(SIDES), index):
+            for side in round_order(list(SIDES), index):
                 worker = Worker(side, base_url, config, home)
                 worker.close()
                 if not worker.ready["ok"]:
@@ -119,7 +119,7 @@ def measure(
                 worker.block(10)  # warm-up
             steady: dict[str, list[float]] = {side: [] for side in SIDES}
             for index in range(rounds):
-                for side in rotated(list(SIDES), index):
+                for side in round_order(list(SIDES), index):
                     steady[side].append(workers[side].block(per_round))
         finally:
             for worker in workers.values():

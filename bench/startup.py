@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._common import load_average, rotated
+from ._common import load_average, round_order
 from ._fixtures import write_config
 
 TARGET = 0.3  # each non-network command: at most this fraction of `import openai`
@@ -131,7 +131,7 @@ def run(rounds: int = 15, python: str | None = None) -> dict[str, Any]:
         times: dict[str, list[float]] = {name: [] for name in argvs}
         failures: dict[str, str] = {}
         for index in range(rounds):
-            for name in rotated(list(argvs), index):
+            for name in round_order(list(argvs), index):
                 seconds, code, err = _time(argvs[name], env)
                 if code != 0:
                     failures[name] = f"exit {code}: {err.strip()}"
