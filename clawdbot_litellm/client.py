@@ -13,9 +13,10 @@ import inspect
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .config.resolve import ResolvedConfig, from_environment, load_config
 from .config.schema import DEFAULT_PROVIDER, Provider
@@ -34,6 +35,7 @@ from .request import (
     DEFAULT_OPTIONS,
     ChatOptions,
     Message,
+    PreparedRequest,
     ReasoningEffort,
     RequestTemplate,
     request_template,
@@ -46,7 +48,6 @@ from .tools import ResponseFormat, ToolLike
 
 if TYPE_CHECKING:
     import httpx2
-    from openai.types.chat import ChatCompletionChunk
 
     from .conversation import AsyncConversation, Conversation
 
@@ -74,7 +75,8 @@ class _Base:
         self.timeout, self.max_retries = client_settings(timeout, max_retries, environ)
         self._chains: dict[tuple[str | None, bool], tuple[ResolvedConfig, list[ModelTarget]]] = {}
         self._templates: dict[
-            tuple[int, bool, Any], tuple[ModelTarget, tuple[Any, ...] | None, RequestTemplate]
+            tuple[Any, ...],
+            tuple[ModelTarget, tuple[Any, ...] | None, RequestTemplate, openai.RequestOptions],
         ] = {}
 
     @classmethod
@@ -106,7 +108,9 @@ class _Base:
             "default_headers": dict(provider.headers) or None,
         }
 
-    def _template(self, target: ModelTarget, options: ChatOptions, stream: bool) -> RequestTemplate:
+    def _template(
+        self, target: ModelTarget, options: ChatOptions, stream: bool
+    ) -> tuple[RequestTemplate, openai.RequestOptions]:
         # What does not depend on the prompt is worked out once per target and option set (a
         # host sends the same options, tools and all, again and again), like the targets.
         if options is DEFAULT_OPTIONS:
@@ -123,18 +127,11 @@ class _Base:
         if cached is not None and (
             options is DEFAULT_OPTIONS or (cached[1] is not None and _holds(cached[1], options))
         ):
-            return cached[2]
+            return cached[2], cached[3]
         if target_api(target) != SEND_API:
             raise other_api_error(target, self.config.providers)
         template = request_template(target.model, options, stream=stream, ref=target.ref_text)
-        kwargs = template.kwargs
-        if options.extra:  # only a caller's extra keys can be unknown to ``create``
-            _unknown_to_body(kwargs)
-        if not target.provider.api_key:
-            kwargs["extra_headers"] = {
-                **kwargs.get("extra_headers", {}),
-                "Authorization": openai.omit,
-            }
+        request_options = _request_options(template, keyless=not target.provider.api_key)
         if key is not None:
             if len(self._templates) >= _MAX_CACHED_CHAINS:
                 self._templates.clear()
@@ -147,8 +144,8 @@ class _Base:
                 if cached is not None and options is not DEFAULT_OPTIONS
                 else None
             )
-            self._templates[slot] = (target, contents, template)
-        return template
+            self._templates[slot] = (target, contents, template, request_options)
+        return template, request_options
 
     def _targets(self, model: str | None, fallbacks: bool) -> list[ModelTarget]:
         # A resolved config never changes, so a ref is resolved once per config, not on every
@@ -197,17 +194,56 @@ def _holds(contents: tuple[Any, ...], options: ChatOptions) -> bool:
         return False
 
 
-def _unknown_to_body(kwargs: dict[str, Any]) -> None:
-    """Move keys ``chat.completions.create`` has no parameter for into ``extra_body``, so any
-    ``extra`` key reaches the proxy (LiteLLM forwards provider-specific parameters) instead of
-    ending in a ``TypeError``."""
+# What ``with_raw_response`` adds to a request: openai then answers with the raw response (its
+# headers, and ``parse()`` for the typed answer or stream) instead of the parsed answer alone.
+RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
+CHAT_PATH = "/chat/completions"
+_STREAM = openai.Stream[ChatCompletionChunk]
+_ASYNC_STREAM = openai.AsyncStream[ChatCompletionChunk]
+
+
+class _RawResponse(Protocol):
+    """What openai answers a request that carries the raw-response header."""
+
+    @property
+    def headers(self) -> httpx2.Headers: ...
+
+    def parse(self) -> Any: ...
+
+
+def _request_options(template: RequestTemplate, keyless: bool) -> openai.RequestOptions:
+    """What ``chat.completions.with_raw_response.create`` hands the client besides the body, made
+    once per template.
+
+    The adapter posts the body it built through the client's own ``post`` (retries, errors,
+    parsing and streaming all openai's) rather than through ``create``: ``create`` first walks
+    its arguments against their typed-dict annotations, a walk that changes nothing in a body of
+    plain JSON (the request mapping checks every value serialises) and costs about 150 µs per
+    message, more than everything the adapter does. ``tests/test_client.py`` checks both put the
+    same request on the wire.
+    """
+    headers: dict[str, Any] = {**template.headers, RAW_RESPONSE_HEADER: "true"}
+    if keyless:  # openai refuses an empty key; with none configured, no Authorization is sent
+        headers["Authorization"] = openai.omit
+    options: openai.RequestOptions = {"headers": headers, "security": {"bearer_auth": True}}
+    if template.query:
+        options["params"] = template.query
+    return options
+
+
+def create_kwargs(prepared: PreparedRequest) -> dict[str, Any]:
+    """The same request as ``chat.completions.create`` keyword arguments: what a caller of the
+    raw client would write (keys ``create`` has no parameter for go in ``extra_body``)."""
     known = _create_parameters()
-    unknown = [key for key in kwargs if key not in known]
+    kwargs = {key: value for key, value in prepared.body.items() if key in known}
+    unknown = {key: value for key, value in prepared.body.items() if key not in known}
     if unknown:
-        body = dict(kwargs.get("extra_body") or {})
-        for key in unknown:
-            body.setdefault(key, kwargs.pop(key))
-        kwargs["extra_body"] = body
+        kwargs["extra_body"] = unknown
+    if prepared.headers:
+        kwargs["extra_headers"] = dict(prepared.headers)
+    if prepared.query:
+        kwargs["extra_query"] = dict(prepared.query)
+    return kwargs
 
 
 def _options(
@@ -399,13 +435,22 @@ class Client(_Base):
         targets = self._targets(model, fallbacks)
         failures: list[tuple[str, Exception]] = []
         for target in targets:
-            prepared = self._template(target, options, stream).prepare(prompt)
+            template, request_options = self._template(target, options, stream)
+            prepared = template.prepare(prompt)
             try:
                 try:
-                    # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
-                    raw = self.openai_client(
-                        target.provider.name
-                    ).chat.completions.with_raw_response.create(**prepared.kwargs)
+                    # The raw response: the answer, plus the proxy's x-litellm-* headers.
+                    raw = cast(
+                        _RawResponse,
+                        self.openai_client(target.provider.name).post(
+                            CHAT_PATH,
+                            cast_to=ChatCompletion,
+                            body=prepared.body,
+                            options=request_options,
+                            stream=stream,
+                            stream_cls=_STREAM,
+                        ),
+                    )
                     response = raw.parse()
                 except openai.APIError as error:
                     raise map_error(error, target) from error
@@ -636,13 +681,22 @@ class AsyncClient(_Base):
         targets = self._targets(model, fallbacks)
         failures: list[tuple[str, Exception]] = []
         for target in targets:
-            prepared = self._template(target, options, stream).prepare(prompt)
+            template, request_options = self._template(target, options, stream)
+            prepared = template.prepare(prompt)
             try:
                 try:
-                    # The raw-response API: the same request, plus the proxy's x-litellm-* headers.
-                    raw = await self.openai_client(
-                        target.provider.name
-                    ).chat.completions.with_raw_response.create(**prepared.kwargs)
+                    # The raw response: the answer, plus the proxy's x-litellm-* headers.
+                    raw = cast(
+                        _RawResponse,
+                        await self.openai_client(target.provider.name).post(
+                            CHAT_PATH,
+                            cast_to=ChatCompletion,
+                            body=prepared.body,
+                            options=request_options,
+                            stream=stream,
+                            stream_cls=_ASYNC_STREAM,
+                        ),
+                    )
                     response = raw.parse()
                 except openai.APIError as error:
                     raise map_error(error, target) from error

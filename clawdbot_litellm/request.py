@@ -1,4 +1,5 @@
-"""A model definition plus the caller's options become ``chat.completions.create`` arguments.
+"""A model definition plus the caller's options become a chat-completions request: its JSON body
+and the caller's extra headers and query, exactly as they go on the wire.
 
 Pure: no I/O except reading local image files the caller named, no ``openai`` import. The sync and
 async clients both call :func:`build_request`, so a mapping rule lives in exactly one place.
@@ -167,14 +168,20 @@ def sampling_options(options: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PreparedRequest:
-    """Keyword arguments for ``chat.completions.create`` and what was adjusted on the way."""
+    """One request as it goes on the wire, and what was adjusted on the way.
 
-    kwargs: dict[str, Any]
+    ``body`` is the whole JSON body (a caller's ``extra_body`` merged in, as ``openai`` merges
+    it); ``headers`` and ``query`` are the caller's and the model's extra headers and query.
+    """
+
+    body: dict[str, Any]
     prompt_tokens_estimate: int
     output_limit: int
     notes: tuple[str, ...] = ()
     # What the answer is validated against (``ChatResult.parsed``); None without one.
     response_format: Any = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] | None = None
 
 
 # Request keys the adapter sets itself, and what to use instead of passing them in ``extra``.
@@ -355,7 +362,7 @@ def _output_cap(model: ModelDefinition, requested: int | None, ref: str, notes: 
 
 def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
     """LiteLLM's spend attribution, as 1.108.7 reads it: ``user`` (the end user) and
-    ``metadata.tags`` in the body (``extra_body``, so ``openai`` sends them as they are)."""
+    ``metadata.tags`` in the body (merged with a caller's ``extra_body`` metadata)."""
     if options.user is not None:
         kwargs["user"] = options.user
     if options.tags or options.metadata:
@@ -378,9 +385,11 @@ class RequestTemplate:
     model: ModelDefinition
     options: ChatOptions
     ref: str
-    # ``create`` arguments except the messages and the output limit (copied, never changed, by
-    # every request made from the template).
-    kwargs: dict[str, Any]
+    # The JSON body but the model, the messages and the output limit (copied, never changed, by
+    # every request made from the template), and the extra headers and query.
+    body: dict[str, Any]
+    headers: Mapping[str, Any]
+    query: Mapping[str, Any] | None
     notes: tuple[str, ...]
     tool_chars: int
     system_role: str
@@ -406,10 +415,18 @@ class RequestTemplate:
         if prompt_tokens + limit > model.context_window:
             limit = self._squeezed(prompt_tokens, notes)
         notes += self.notes
-        kwargs = {**self.kwargs, "model": model.id, "messages": messages, self.limit_field: limit}
+        body = {**self.body, "model": model.id, "messages": messages, self.limit_field: limit}
         for note in notes:
             warnings.warn(note, RequestWarning, stacklevel=3)
-        return PreparedRequest(kwargs, prompt_tokens, limit, tuple(notes), options.response_format)
+        return PreparedRequest(
+            body,
+            prompt_tokens,
+            limit,
+            tuple(notes),
+            options.response_format,
+            self.headers,
+            self.query,
+        )
 
     def _squeezed(self, prompt_tokens: int, notes: list[str]) -> int:
         """The limit, with the prompt, overflows the context window: what is left of the window
@@ -481,11 +498,17 @@ def request_template(
     if stream:
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}
+    headers = kwargs.pop("extra_headers", {})
+    query = kwargs.pop("extra_query", None)
+    extra_body = kwargs.pop("extra_body", {})
+    body = {**kwargs, **extra_body}  # merged as openai merges it: extra_body's keys win
     return RequestTemplate(
         model=model,
         options=options,
         ref=ref,
-        kwargs=kwargs,
+        body=body,
+        headers=headers,
+        query=query,
         notes=tuple(notes),
         tool_chars=tool_chars,
         system_role=_system_role(model),

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import openai
+import pydantic
 import pytest
 
 from clawdbot_litellm import AsyncClient, Client, load_config
@@ -475,11 +477,11 @@ def test_a_template_is_not_changed_by_the_requests_made_from_it(config: Any) -> 
     recorder = Recorder()
     with make_client(config, recorder) as client:
         client.chat("first")
-        ((_target, _contents, template),) = client._templates.values()
-        before = dict(template.kwargs)
+        ((_target, _contents, template, _options),) = client._templates.values()
+        before = dict(template.body)
         client.chat("second")
-    assert template.kwargs == before
-    assert "messages" not in template.kwargs
+    assert template.body == before
+    assert "messages" not in template.body
     assert recorder.json(1)["messages"] == [{"role": "user", "content": "second"}]
 
 
@@ -533,3 +535,169 @@ def test_stream_events_are_the_public_type_in_every_respect(config: Any) -> None
         events[1].text = "changed"  # type: ignore[misc]
     call = ToolCall("id", "f", "{}")
     assert StreamEvent("tool_call", "", call).tool_call == call
+
+
+# --- the adapter posts exactly what ``chat.completions.create`` would send ---------------------
+
+
+class Answer(pydantic.BaseModel):
+    city: str
+
+
+ANSWER_JSON = '{"city": "Paris"}'  # text that is also an Answer, for any response format
+
+
+class BothAnswers(Recorder):
+    """Answers a streamed request with events and any other with a completion."""
+
+    def __init__(self) -> None:
+        completion = copy.deepcopy(COMPLETION)
+        completion["choices"][0]["message"]["content"] = ANSWER_JSON
+        super().__init__(completion)
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        if json.loads(request.content).get("stream"):
+            body = sse(chunk(ANSWER_JSON, "stop")) + b"data: [DONE]\n\n"
+            return httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+        return httpx2.Response(200, json=self.body)
+
+
+HISTORY = [
+    {"role": "system", "content": "be brief"},
+    {"role": "user", "content": "weather?"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{}"}}
+        ],
+    },
+    {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+]
+# Every part of a request the mapping can set, alone and together.
+WIRE_CASES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "plain": ("hi", {}),
+    "history": (HISTORY, {"tools": [WEATHER]}),
+    "images": (
+        "what is this?",
+        {"model": "litellm/openai/gpt-4o", "images": ["data:image/png;base64,AA=="]},
+    ),
+    "everything": (
+        "hi",
+        {
+            "system": "be brief",
+            "max_tokens": 100,
+            "tools": [WEATHER],
+            "tool_choice": "auto",
+            "response_format": Answer,
+            "user": "alice",
+            "tags": ["ci"],
+            "metadata": {"job": "42"},
+            "extra": {
+                "temperature": 0.2,
+                "seed": 7,
+                "a_provider_parameter": True,
+                "extra_headers": {"X-Caller": "c"},
+                "extra_body": {"metadata": {"trace_id": "t"}, "fallbacks": ["gpt-4o"]},
+                "extra_query": {"debug": "1"},
+            },
+        },
+    ),
+}
+
+
+def _on_the_wire(request: httpx2.Request) -> dict[str, Any]:
+    return {
+        "method": request.method,
+        "url": str(request.url),
+        "headers": dict(request.headers),
+        "body": json.loads(request.content),
+    }
+
+
+def _the_one_template(client: Client | AsyncClient) -> Any:
+    ((_target, _contents, template, _options),) = client._templates.values()
+    return template
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["chat", "stream"])
+@pytest.mark.parametrize("case", list(WIRE_CASES))
+def test_the_adapter_sends_what_create_would(config: Any, case: str, stream: bool) -> None:
+    from clawdbot_litellm.client import create_kwargs
+
+    prompt, arguments = WIRE_CASES[case]
+    recorder = BothAnswers()
+    with make_client(config, recorder) as client:
+        if stream:
+            list(client.stream(prompt, **arguments))
+        else:
+            client.chat(prompt, **arguments)
+        prepared = _the_one_template(client).prepare(prompt)
+        raw = client.openai_client().chat.completions.with_raw_response.create(
+            **create_kwargs(prepared)
+        )
+        raw.parse()
+    adapter, create = (_on_the_wire(r) for r in recorder.requests)
+    assert adapter == create
+    assert adapter["headers"]["x-stainless-raw-response"] == "true"
+
+
+def test_a_keyless_provider_sends_what_create_would(tmp_path: Path) -> None:
+    from clawdbot_litellm.client import create_kwargs
+
+    config = load_config(tmp_path / "absent.json", environ={})
+    recorder = BothAnswers()
+    with make_client(config, recorder) as client:
+        client.chat("hi")
+        kwargs = create_kwargs(_the_one_template(client).prepare("hi"))
+        # What a raw-client caller with no key must say for openai to send the request at all.
+        kwargs["extra_headers"] = {**kwargs.get("extra_headers", {}), "Authorization": openai.omit}
+        client.openai_client().chat.completions.with_raw_response.create(**kwargs)
+    adapter, create = (_on_the_wire(r) for r in recorder.requests)
+    assert adapter == create
+    assert "authorization" not in adapter["headers"]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["chat", "stream"])
+def test_the_async_twin_sends_what_create_would(config: Any, stream: bool) -> None:
+    from clawdbot_litellm.client import create_kwargs
+
+    prompt, arguments = WIRE_CASES["everything"]
+    recorder = BothAnswers()
+
+    async def both() -> None:
+        http = httpx2.AsyncClient(transport=httpx2.MockTransport(recorder))
+        async with AsyncClient(config, http_client=http) as client:
+            if stream:
+                answer = await client.stream(prompt, **arguments)
+                async for _event in answer:
+                    pass
+            else:
+                await client.chat(prompt, **arguments)
+            prepared = _the_one_template(client).prepare(prompt)
+            raw = await client.openai_client().chat.completions.with_raw_response.create(
+                **create_kwargs(prepared)
+            )
+            raw.parse()
+
+    asyncio.run(both())
+    adapter, create = (_on_the_wire(r) for r in recorder.requests)
+    assert adapter == create
+
+
+def test_create_kwargs_name_what_create_takes_and_carry_the_rest_in_extra_body(
+    config: Any,
+) -> None:
+    from clawdbot_litellm.client import create_kwargs
+
+    prompt, arguments = WIRE_CASES["everything"]
+    recorder = BothAnswers()
+    with make_client(config, recorder) as client:
+        client.chat(prompt, **arguments)
+        kwargs = create_kwargs(_the_one_template(client).prepare(prompt))
+    assert kwargs["temperature"] == 0.2
+    assert kwargs["extra_body"]["a_provider_parameter"] is True
+    assert kwargs["extra_body"]["fallbacks"] == ["gpt-4o"]
+    assert kwargs["extra_headers"]["X-Caller"] == "c"
+    assert kwargs["extra_query"] == {"debug": "1"}

@@ -110,13 +110,13 @@ def model(**fields: Any) -> ModelDefinition:
 def test_thinking_level_off_sends_nothing() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        kwargs = build_request(model(reasoning=True), "hi", _options("off")).kwargs
+        kwargs = build_request(model(reasoning=True), "hi", _options("off")).body
     assert "reasoning_effort" not in kwargs
 
 
 def test_thinking_level_xhigh_is_sent_as_high_with_a_warning() -> None:
     with pytest.warns(RequestWarning, match='"xhigh" is sent as "high"'):
-        kwargs = build_request(model(reasoning=True), "hi", _options("xhigh")).kwargs
+        kwargs = build_request(model(reasoning=True), "hi", _options("xhigh")).body
     assert kwargs["reasoning_effort"] == "high"
 
 
@@ -126,9 +126,9 @@ def test_reasoning_content_goes_only_to_reasoning_models() -> None:
         {"role": "assistant", "content": "b", "reasoning_content": "because"},
         {"role": "user", "content": "c"},
     ]
-    plain = build_request(model(), history).kwargs["messages"]
+    plain = build_request(model(), history).body["messages"]
     assert "reasoning_content" not in plain[1]
-    thinking = build_request(model(reasoning=True), history).kwargs["messages"]
+    thinking = build_request(model(reasoning=True), history).body["messages"]
     assert thinking[1]["reasoning_content"] == "because"
     assert history[1]["reasoning_content"] == "because"  # the caller's messages are untouched
 

@@ -26,7 +26,7 @@ def model(**fields: Any) -> ModelDefinition:
 def build(m: ModelDefinition, prompt: Any = "hi", **options: Any) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RequestWarning)
-        return build_request(m, prompt, ChatOptions(**options)).kwargs
+        return build_request(m, prompt, ChatOptions(**options)).body
 
 
 def test_model_is_the_definition_id_kept_whole() -> None:
@@ -50,7 +50,7 @@ def test_callers_limit_is_used_and_clamped_with_one_warning() -> None:
     assert build(model(maxTokens=4096), max_tokens=100)["max_completion_tokens"] == 100
     with pytest.warns(RequestWarning, match=r"above the model's maxTokens \(4096\)"):
         prepared = build_request(model(maxTokens=4096), "hi", ChatOptions(max_tokens=9999))
-    assert prepared.kwargs["max_completion_tokens"] == 4096
+    assert prepared.body["max_completion_tokens"] == 4096
     assert len(prepared.notes) == 1
 
 
@@ -63,7 +63,7 @@ def test_max_tokens_field_follows_compat() -> None:
 def test_reasoning_effort_only_for_reasoning_models() -> None:
     with pytest.warns(RequestWarning, match="not a reasoning model"):
         prepared = build_request(model(), "hi", ChatOptions(reasoning_effort="high"))
-    assert "reasoning_effort" not in prepared.kwargs
+    assert "reasoning_effort" not in prepared.body
     assert build(model(reasoning=True), reasoning_effort="low")["reasoning_effort"] == "low"
     assert "reasoning_effort" not in build(model(reasoning=True))
 
@@ -72,7 +72,7 @@ def test_reasoning_effort_respects_compat_opt_out() -> None:
     m = model(reasoning=True, compat={"supportsReasoningEffort": False})
     with pytest.warns(RequestWarning, match="supportsReasoningEffort"):
         prepared = build_request(m, "hi", ChatOptions(reasoning_effort="high"))
-    assert "reasoning_effort" not in prepared.kwargs
+    assert "reasoning_effort" not in prepared.body
 
 
 def test_unknown_reasoning_effort_is_refused() -> None:
@@ -107,7 +107,7 @@ def test_store_false_only_where_supported() -> None:
 def test_streaming_asks_for_usage() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kwargs = build_request(model(), "hi", stream=True).kwargs
+        kwargs = build_request(model(), "hi", stream=True).body
     assert kwargs["stream"] is True
     assert kwargs["stream_options"] == {"include_usage": True}
     assert "stream" not in build(model())
@@ -162,7 +162,7 @@ def test_explicit_limit_that_does_not_fit_is_refused_default_one_shrinks() -> No
     with pytest.warns(RequestWarning, match="output limited"):
         prepared = build_request(m, prompt)
     assert prepared.output_limit == 16_000 - prepared.prompt_tokens_estimate
-    assert prepared.kwargs["max_completion_tokens"] == prepared.output_limit
+    assert prepared.body["max_completion_tokens"] == prepared.output_limit
 
 
 def test_context_window_below_clawdbot_minimum_is_refused() -> None:

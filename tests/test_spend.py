@@ -160,14 +160,14 @@ def test_spend_fields_are_the_body_fields_litellm_reads() -> None:
         metadata={"job": "42", "tags": ["team"]},
         extra={"extra_body": {"metadata": {"trace_id": "t"}}},
     )
-    kwargs = build_request(model, "hi", options).kwargs
-    assert kwargs["user"] == "alice"
-    assert kwargs["extra_body"]["metadata"] == {
+    body = build_request(model, "hi", options).body
+    assert body["user"] == "alice"
+    assert body["metadata"] == {
         "trace_id": "t",
         "job": "42",
         "tags": ["team", "ci"],
     }
-    assert "extra_body" not in build_request(model, "hi", ChatOptions()).kwargs
+    assert "metadata" not in build_request(model, "hi", ChatOptions()).body
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_a_fractional_max_tokens_is_kept_but_sent_as_whole_tokens() -> None:
     assert model.max_tokens == 4096.75
     # Deliberate difference: a request asks for whole tokens (4096), Clawdbot would send 4096.75.
     request = build_request(model, "hi")
-    assert request.kwargs["max_completion_tokens"] == 4096
+    assert request.body["max_completion_tokens"] == 4096
 
 
 def test_max_tokens_defaults_to_a_fractional_window_below_8192() -> None:

@@ -492,7 +492,7 @@ def test_any_request_maps_or_fails_with_our_error(
     result = _ours_only(build_request, definition, prompt, chat_options, stream=stream)
     if isinstance(result, ClawdbotLiteLLMError):
         return
-    kwargs = result.kwargs
+    kwargs = result.body
     field = (definition.compat and definition.compat.max_tokens_field) or "max_completion_tokens"
     assert 0 < kwargs[field] <= definition.output_limit
     assert result.prompt_tokens_estimate + kwargs[field] <= definition.context_window
@@ -510,7 +510,7 @@ def test_any_request_maps_or_fails_with_our_error(
     assert "n" not in kwargs
     assert kwargs.get("response_format") is None or chat_options.response_format is not None
     assert kwargs.get("tools") is None or len(kwargs["tools"]) == len(chat_options.tools)
-    headers = kwargs.pop("extra_headers", {})
+    headers = result.headers
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
     json.dumps(kwargs, allow_nan=False)
 
