@@ -117,7 +117,9 @@ def compared(
     compared, so the machine's drift cancels), with its 95% confidence interval. The ratio of
     medians and of the best rounds are kept beside it, and when a ``control`` side ran (a second
     raw client) its paired ratio to raw says how much of a difference noise alone makes on this
-    machine, in this run.
+    machine, in this run. When a ``post`` side ran (the raw client sending the adapter's body
+    the way the adapter sends it), the adapter's paired ratio to it is what the adapter's own
+    code costs on the same path through ``openai``.
     """
     adapter, raw = results["adapter"], results["raw"]
     paired = round_ratios(results, "adapter", "raw")
@@ -135,6 +137,10 @@ def compared(
     if "control" in results:
         out["control_paired_ratio"] = statistics.median(round_ratios(results, "control", "raw"))
         out["control_ratio"] = ratio(results, "control", "raw")
+    if "post" in results:
+        posting = round_ratios(results, "adapter", "post")
+        out["post_paired_ratio"] = statistics.median(posting)
+        out["post_paired_ratio_ci95"] = median_interval(posting)
     out["ok"] = out["paired_ratio"] <= target
     return out
 

@@ -98,6 +98,21 @@ def stream_body() -> bytes:
 
 STREAM_CHUNKS = len(ANSWER.split(" ")) + 3
 
+# A conversation an agent host sends on its fifth turn: a system prompt, four exchanges, the new
+# question (ten messages).
+HISTORY: list[dict[str, str]] = [
+    {"role": "system", "content": "You are a terse assistant."},
+    *(
+        message
+        for turn in range(4)
+        for message in (
+            {"role": "user", "content": f"Question {turn}: what is {turn} plus {turn}?"},
+            {"role": "assistant", "content": f"{turn + turn}."},
+        )
+    ),
+    {"role": "user", "content": PROMPT},
+]
+
 # A streamed answer with two tool calls (issue 11): each call's id and name first, then its
 # arguments in 4-character fragments, as the test upstream and OpenAI stream them.
 WEATHER_TOOL: dict[str, Any] = {

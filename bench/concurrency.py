@@ -24,6 +24,7 @@ from typing import Any
 import openai
 
 from clawdbot_litellm import AsyncClient, load_config
+from clawdbot_litellm.client import create_kwargs
 from clawdbot_litellm.request import build_request
 
 from ._common import load_average, round_order
@@ -103,7 +104,9 @@ async def measure_async(base_url: str, concurrency: int, rounds: int) -> dict[st
     with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
         path = write_config(Path(tmp) / "clawdbot.json", base_url)
         config = load_config(path, environ=environ(path))
-    stream_kwargs = build_request(config.resolve(REF).model, PROMPT, stream=True, ref=REF).kwargs
+    stream_kwargs = create_kwargs(
+        build_request(config.resolve(REF).model, PROMPT, stream=True, ref=REF)
+    )
     limits: dict[str, Any] = {}
 
     async def adapter_burst(count: int) -> dict[str, Any]:

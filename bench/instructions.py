@@ -43,21 +43,19 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 def _sides(row: str) -> dict[str, Callable[[int], None]]:
-    """The adapter's and the raw client's loop for one row, on one canned transport each."""
+    """The loops of one row: the adapter, the raw client's ``create`` and its ``post`` of the
+    adapter's body, each on a canned transport."""
 
     from clawdbot_litellm import load_config
 
-    from ._fixtures import WEATHER_TOOL, tool_stream_body
+    from ._fixtures import PROMPT, tool_stream_body
     from .overhead import (
         CannedServer,
         _adapter_sync,
-        _adapter_tool_stream,
-        _kwargs,
-        _raw_sync,
-        _raw_tool_stream,
         adapter_client,
         environ,
-        raw_client,
+        raw_sides,
+        tool_stream_sides,
         write_config,
     )
 
@@ -67,14 +65,15 @@ def _sides(row: str) -> dict[str, Callable[[int], None]]:
     server = CannedServer("-headers" in row)
     if row == "tool-stream":
         server.stream = tool_stream_body()
-    client, raw = adapter_client(config, server), raw_client(config, server)
+    client = adapter_client(config, server)
     if row == "tool-stream":
-        kwargs = {**_kwargs(config, True), "tools": [WEATHER_TOOL]}
-        return {"adapter": _adapter_tool_stream(client), "raw": _raw_tool_stream(raw, kwargs)}
+        return tool_stream_sides(config, server, client)
     index = 0 if row.startswith("chat") else 1
+    raw = raw_sides(config, server, PROMPT)
     return {
         "adapter": _adapter_sync(client, read_proxy=row.endswith("-read"))[index],
-        "raw": _raw_sync(raw, _kwargs(config, False), _kwargs(config, True))[index],
+        "raw": raw["raw"][index],
+        "post": raw["post"][index],
     }
 
 
@@ -114,15 +113,18 @@ def _instructions(row: str, side: str, requests: int) -> int:
 
 
 def measure(row: str) -> dict[str, Any]:
+    """Instructions per request of each side; the adapter against ``create`` (the target) and
+    against ``post`` (what the adapter's own code adds on the same path)."""
     per_request = {
         side: (_instructions(row, side, LARGE) - _instructions(row, side, SMALL)) / (LARGE - SMALL)
-        for side in ("adapter", "raw")
+        for side in ("adapter", "raw", "post")
     }
     ratio = per_request["adapter"] / per_request["raw"]
     return {
         "row": ROWS[row],
         "instructions_per_request": {side: round(n) for side, n in per_request.items()},
         "ratio": round(ratio, 4),
+        "post_ratio": round(per_request["adapter"] / per_request["post"], 4),
         "target": TARGET,
         "ok": ratio <= TARGET,
     }

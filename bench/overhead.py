@@ -1,15 +1,18 @@
 """Item 1: CPU time of the adapter against the raw ``openai`` client, same bytes, same transport.
 
-Both sides talk to one ``httpx2.MockTransport`` that answers canned responses, so only client-side
-work is measured: for the raw client ``chat.completions.create(**kwargs)`` with the kwargs that
-:func:`clawdbot_litellm.request.build_request` produces (the bench checks the two sides put the
-same request on the wire), for the adapter ``Client.chat`` / ``Client.stream`` doing its whole
-job (ref resolution, mapping, error wrapping, accumulation, cost).
+Every side talks to one ``httpx2.MockTransport`` that answers canned responses, so only
+client-side work is measured: for the raw client ``chat.completions.create(**kwargs)`` with the
+kwargs :func:`clawdbot_litellm.client.create_kwargs` gives for the adapter's request (the bench
+checks the two put the same request on the wire), for the adapter ``Client.chat`` /
+``Client.stream`` doing its whole job (ref resolution, mapping, error wrapping, accumulation,
+cost).
 
-Two controls say how far the figures can be trusted: a second raw client run as a third side
-(an A/A ratio: what the machine's noise alone produces), and the adapter's own work, timed with
-the real client's ``create`` answering from objects that client parsed once (what the adapter
-adds per request when nothing else runs).
+The adapter sends its body through the client's ``post``, not ``create`` (see
+``clawdbot_litellm.client._request_options``), so a fourth side, ``post``, is the raw client
+sending the same body the same way: the adapter against it is what the adapter's own code
+costs. Two controls say how far the figures can be trusted: a second raw client (an A/A ratio:
+what the machine's noise alone produces), and the adapter's own work, timed with answers the
+real client parsed once (what the adapter adds per request when nothing else runs).
 """
 
 from __future__ import annotations
@@ -28,15 +31,18 @@ from typing import Any
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from clawdbot_litellm import AsyncClient, Client, load_config
+from clawdbot_litellm.client import CHAT_PATH, RAW_RESPONSE_HEADER, create_kwargs
 from clawdbot_litellm.config.resolve import ResolvedConfig
-from clawdbot_litellm.request import build_request
+from clawdbot_litellm.request import ChatOptions, PreparedRequest, build_request
 
 from ._common import compared, load_average, round_order
 from ._fixtures import (
     ANSWER,
     API_KEY,
+    HISTORY,
     PROMPT,
     REF,
     TOOL_ARGUMENTS,
@@ -50,7 +56,14 @@ from ._fixtures import (
 
 TARGET = 1.05
 WARM_UP = 50  # requests per side before the timed rounds
-SIDES = ("adapter", "raw", "control")
+SIDES = ("adapter", "raw", "control", "post")
+# What the adapter hands ``post`` besides the body for this config (a key, no extra headers).
+POST_OPTIONS: openai.RequestOptions = {
+    "headers": {RAW_RESPONSE_HEADER: "true"},
+    "security": {"bearer_auth": True},
+}
+_STREAM = openai.Stream[ChatCompletionChunk]
+_ASYNC_STREAM = openai.AsyncStream[ChatCompletionChunk]
 # Headers that carry per-request bookkeeping rather than what was asked.
 VOLATILE_HEADERS = frozenset({"x-stainless-retry-count", "x-stainless-read-timeout"})
 
@@ -123,22 +136,70 @@ def _wire(request: httpx2.Request) -> dict[str, Any]:
 
 
 def _same_wire(server: CannedServer, label: str) -> dict[str, Any]:
-    """The two requests just recorded: identical method, URL and body, or the bench stops."""
+    """The requests just recorded, the adapter's first: identical method, URL and body, or the
+    bench stops; the headers that differ from the adapter's are named."""
     assert server.recorded is not None
-    a, b = (_wire(r) for r in server.recorded)
+    a, *others = (_wire(r) for r in server.recorded)
     server.recorded = None
-    if (a["method"], a["url"], a["body"]) != (b["method"], b["url"], b["body"]):
-        raise AssertionError(f"{label}: the adapter and the raw client sent different requests")
-    differing = sorted(
-        k
-        for k in set(a["headers"]) | set(b["headers"])
-        if a["headers"].get(k) != b["headers"].get(k)
-    )
-    return {"same_method_url_body": True, "differing_headers": differing, "body": a["body"]}
+    differing: set[str] = set()
+    for b in others:
+        if (a["method"], a["url"], a["body"]) != (b["method"], b["url"], b["body"]):
+            raise AssertionError(f"{label}: the adapter and a raw client sent different requests")
+        differing.update(
+            k
+            for k in set(a["headers"]) | set(b["headers"])
+            if a["headers"].get(k) != b["headers"].get(k)
+        )
+    return {
+        "same_method_url_body": True,
+        "differing_headers": sorted(differing),
+        "body": a["body"],
+    }
 
 
-def _kwargs(config: ResolvedConfig, stream: bool) -> dict[str, Any]:
-    return build_request(config.resolve(REF).model, PROMPT, stream=stream, ref=REF).kwargs
+def _prepared(config: ResolvedConfig, stream: bool, prompt: Any = PROMPT) -> PreparedRequest:
+    return build_request(config.resolve(REF).model, prompt, stream=stream, ref=REF)
+
+
+def _kwargs(config: ResolvedConfig, stream: bool, prompt: Any = PROMPT) -> dict[str, Any]:
+    return create_kwargs(_prepared(config, stream, prompt))
+
+
+def creating(raw: Any, kwargs: dict[str, Any]) -> Callable[[], Any]:
+    """The raw client as its users call it (the answer, or the stream to iterate; awaitable for
+    an async client)."""
+    return lambda: raw.chat.completions.create(**kwargs)
+
+
+def posting(raw: openai.OpenAI, body: dict[str, Any]) -> Callable[[], Any]:
+    """The raw client sending ``body`` as the adapter sends it: ``post`` with the raw-response
+    header, then ``parse``."""
+    stream = bool(body.get("stream"))
+    return lambda: raw.post(
+        CHAT_PATH,
+        cast_to=ChatCompletion,
+        body=body,
+        options=POST_OPTIONS,
+        stream=stream,
+        stream_cls=_STREAM,
+    ).parse()  # type: ignore[union-attr]
+
+
+def posting_async(raw: openai.AsyncOpenAI, body: dict[str, Any]) -> Callable[[], Any]:
+    stream = bool(body.get("stream"))
+
+    async def send() -> Any:
+        answer: Any = await raw.post(
+            CHAT_PATH,
+            cast_to=ChatCompletion,
+            body=body,
+            options=POST_OPTIONS,
+            stream=stream,
+            stream_cls=_ASYNC_STREAM,
+        )
+        return answer.parse()
+
+    return send
 
 
 def _report(results: dict[str, list[float]], per_round: int) -> dict[str, Any]:
@@ -146,15 +207,15 @@ def _report(results: dict[str, list[float]], per_round: int) -> dict[str, Any]:
 
 
 class _Replay:
-    """Stands in for ``chat.completions`` with answers the real client parsed (own-work timing)."""
+    """Stands in for the ``openai`` client's ``post`` (what the adapter sends through) with answers
+    the real client parsed, as raw responses: own-work timing."""
 
     def __init__(self, completion: Any, chunks: list[Any]) -> None:
         self.completion, self.chunks = completion, chunks
-        self.with_raw_response = self  # the adapter reads headers through the raw-response API
         self.headers = httpx2.Headers(LITELLM_HEADERS)
 
-    def create(self, **kwargs: Any) -> Any:
-        answer = _Chunks(self.chunks) if kwargs.get("stream") else self.completion
+    def post(self, path: str, *, stream: bool = False, **options: Any) -> Any:
+        answer = _Chunks(self.chunks) if stream else self.completion
         return SimpleNamespace(parse=lambda: answer, headers=self.headers)
 
 
@@ -187,19 +248,19 @@ def adapter_client(config: ResolvedConfig, server: CannedServer) -> Client:
     return Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
 
 
-def _raw_sync(
-    raw: openai.OpenAI, chat_kwargs: dict[str, Any], stream_kwargs: dict[str, Any]
-) -> Any:
+def _raw_sync(send_chat: Callable[[], Any], send_stream: Callable[[], Any]) -> Any:
+    """A raw-client side: ``send_chat`` answers a completion, ``send_stream`` a stream."""
+
     def chat(n: int) -> None:
         for _ in range(n):
-            completion = raw.chat.completions.create(**chat_kwargs)
+            completion = send_chat()
             text = completion.choices[0].message.content
         assert text == ANSWER
 
     def stream(n: int) -> None:
         for _ in range(n):
             parts = []
-            for chunk in raw.chat.completions.create(**stream_kwargs):
+            for chunk in send_stream():
                 if chunk.choices and chunk.choices[0].delta.content:
                     parts.append(chunk.choices[0].delta.content)
             text = "".join(parts)
@@ -208,19 +269,19 @@ def _raw_sync(
     return chat, stream
 
 
-def _adapter_sync(client: Client, read_proxy: bool = False) -> Any:
+def _adapter_sync(client: Client, read_proxy: bool = False, prompt: Any = PROMPT) -> Any:
     """``read_proxy``: also read ``result.proxy`` (parsed from the headers on first read)."""
 
     def chat(n: int) -> None:
         for _ in range(n):
-            result = client.chat(PROMPT, model=REF)
+            result = client.chat(prompt, model=REF)
             if read_proxy:
                 assert result.proxy is not None
         assert result.text == ANSWER
 
     def stream(n: int) -> None:
         for _ in range(n):
-            answer = client.stream(PROMPT, model=REF)
+            answer = client.stream(prompt, model=REF)
             for _event in answer:
                 pass
             result = answer.result
@@ -268,27 +329,44 @@ def _timed_rounds(
     return results
 
 
+def raw_sides(
+    config: ResolvedConfig, server: CannedServer, prompt: Any
+) -> dict[str, tuple[Callable[[int], None], Callable[[int], None]]]:
+    """The three raw-client sides (sync): ``create``, ``create`` again (the control), ``post``."""
+    chat, stream = _prepared(config, False, prompt), _prepared(config, True, prompt)
+    sides = {
+        side: _raw_sync(
+            creating(raw_client(config, server), create_kwargs(chat)),
+            creating(raw_client(config, server), create_kwargs(stream)),
+        )
+        for side in ("raw", "control")
+    }
+    poster = raw_client(config, server)
+    sides["post"] = _raw_sync(posting(poster, chat.body), posting(poster, stream.body))
+    return sides
+
+
 def measure_sync(
     config: ResolvedConfig,
     chat_n: int,
     stream_n: int,
     rounds: int,
+    *,
     litellm_headers: bool = False,
+    prompt: Any = PROMPT,
 ) -> dict[str, Any]:
     server = CannedServer(litellm_headers)
 
     client = adapter_client(config, server)
-    chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
     sides = {
-        "adapter": _adapter_sync(client, read_proxy=litellm_headers),
-        "raw": _raw_sync(raw_client(config, server), chat_kwargs, stream_kwargs),
-        "control": _raw_sync(raw_client(config, server), chat_kwargs, stream_kwargs),
+        "adapter": _adapter_sync(client, read_proxy=litellm_headers, prompt=prompt),
+        **raw_sides(config, server, prompt),
     }
     out: dict[str, Any] = {}
     for index, kind in enumerate(("chat", "stream")):
         server.recorded = []
-        sides["adapter"][index](1)
-        sides["raw"][index](1)
+        for side in ("adapter", "raw", "post"):
+            sides[side][index](1)
         out[f"wire_{kind}"] = _same_wire(server, f"sync {kind}")
     for index, (kind, total) in enumerate((("chat", chat_n), ("stream", stream_n))):
         if total == 0:
@@ -296,22 +374,19 @@ def measure_sync(
         per_round = max(total // rounds, 1)
         runs = {side: sides[side][index] for side in SIDES}
         out[kind] = _report(_timed_rounds(runs, per_round, rounds), per_round)
-    if not litellm_headers:
-        out["own_work_us"] = own_work(config, client)
     return out
 
 
 def own_work(
     config: ResolvedConfig, client: Client, n: int = 2000, blocks: int = 7
 ) -> dict[str, float]:
-    """The adapter's own CPU per request (best block): openai's ``create`` replays answers the
+    """The adapter's own CPU per request (best block): the client's ``post`` replays answers the
     real client parsed from the canned bodies, so only the adapter's code runs."""
     real = client.openai_client("litellm")
     completion = real.chat.completions.create(**_kwargs(config, False))
     chunks = list(real.chat.completions.create(**_kwargs(config, True)))
     replaying = Client(config, max_retries=0)
-    replay = SimpleNamespace(chat=SimpleNamespace(completions=_Replay(completion, chunks)))
-    replaying._clients["litellm"] = replay  # type: ignore[assignment]
+    replaying._clients["litellm"] = _Replay(completion, chunks)  # type: ignore[assignment]
     chat, stream = _adapter_sync(replaying)
     chat_reading_proxy = _adapter_sync(replaying, read_proxy=True)[0]
     out = {}
@@ -328,19 +403,20 @@ def own_work(
 # --- async ---------------------------------------------------------------------------------------
 
 
-def _raw_async(
-    raw: openai.AsyncOpenAI, chat_kwargs: dict[str, Any], stream_kwargs: dict[str, Any]
-) -> Any:
+def _raw_async(send_chat: Callable[[], Any], send_stream: Callable[[], Any]) -> Any:
+    """An async raw-client side: awaiting ``send_chat()`` answers a completion,
+    ``send_stream()`` a stream."""
+
     async def chat(n: int) -> None:
         for _ in range(n):
-            completion = await raw.chat.completions.create(**chat_kwargs)
+            completion = await send_chat()
             text = completion.choices[0].message.content
         assert text == ANSWER
 
     async def stream(n: int) -> None:
         for _ in range(n):
             parts = []
-            async for chunk in await raw.chat.completions.create(**stream_kwargs):
+            async for chunk in await send_stream():
                 if chunk.choices and chunk.choices[0].delta.content:
                     parts.append(chunk.choices[0].delta.content)
             text = "".join(parts)
@@ -389,17 +465,24 @@ async def measure_async(
     client = AsyncClient(
         config, http_client=httpx2.AsyncClient(transport=server.transport()), max_retries=0
     )
-    chat_kwargs, stream_kwargs = _kwargs(config, False), _kwargs(config, True)
+    chat, stream = _prepared(config, False), _prepared(config, True)
     sides = {
         "adapter": _adapter_async(client),
-        "raw": _raw_async(raw_client(config, server), chat_kwargs, stream_kwargs),
-        "control": _raw_async(raw_client(config, server), chat_kwargs, stream_kwargs),
+        **{
+            side: _raw_async(
+                creating(raw_client(config, server), create_kwargs(chat)),
+                creating(raw_client(config, server), create_kwargs(stream)),
+            )
+            for side in ("raw", "control")
+        },
     }
+    poster = raw_client(config, server)
+    sides["post"] = _raw_async(posting_async(poster, chat.body), posting_async(poster, stream.body))
     out: dict[str, Any] = {}
     for index, kind in enumerate(("chat", "stream")):
         server.recorded = []
-        await sides["adapter"][index](1)
-        await sides["raw"][index](1)
+        for side in ("adapter", "raw", "post"):
+            await sides[side][index](1)
         out[f"wire_{kind}"] = _same_wire(server, f"async {kind}")
     for index, (kind, total) in enumerate((("chat", chat_n), ("stream", stream_n))):
         per_round = max(total // rounds, 1)
@@ -417,13 +500,13 @@ async def measure_async(
 # --- a streamed answer with two tool calls (issue 11) ---------------------------------------------
 
 
-def _raw_tool_stream(raw: openai.OpenAI, kwargs: dict[str, Any]) -> Callable[[int], None]:
+def _raw_tool_stream(send: Callable[[], Any]) -> Callable[[int], None]:
     """What a raw-client caller must do itself: join the deltas by index."""
 
     def stream(n: int) -> None:
         for _ in range(n):
             calls: dict[int, list[str]] = {}
-            for chunk in raw.chat.completions.create(**kwargs):
+            for chunk in send():
                 for delta in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
                     call = calls.setdefault(delta.index, [delta.id or "", "", ""])
                     if delta.function is not None:
@@ -445,29 +528,43 @@ def _adapter_tool_stream(client: Client) -> Callable[[int], None]:
     return stream
 
 
+def _tool_stream_request(config: ResolvedConfig) -> PreparedRequest:
+    model = config.resolve(REF).model
+    return build_request(model, PROMPT, ChatOptions(tools=(WEATHER_TOOL,)), stream=True, ref=REF)
+
+
+def tool_stream_sides(
+    config: ResolvedConfig, server: CannedServer, client: Client
+) -> dict[str, Callable[[int], None]]:
+    """Every side of the two-tool-call row (sync streaming)."""
+    prepared = _tool_stream_request(config)
+    kwargs = create_kwargs(prepared)
+    return {
+        "adapter": _adapter_tool_stream(client),
+        "raw": _raw_tool_stream(creating(raw_client(config, server), kwargs)),
+        "control": _raw_tool_stream(creating(raw_client(config, server), kwargs)),
+        "post": _raw_tool_stream(posting(raw_client(config, server), prepared.body)),
+    }
+
+
 def measure_tool_stream(config: ResolvedConfig, total: int, rounds: int) -> dict[str, Any]:
     """Sync stream of two tool calls: adapter (assembling ``ToolCall``s) against raw."""
     server = CannedServer()
     server.stream = tool_stream_body()
 
     client = adapter_client(config, server)
-    kwargs = {**_kwargs(config, True), "tools": [WEATHER_TOOL]}
-    sides = {
-        "adapter": _adapter_tool_stream(client),
-        "raw": _raw_tool_stream(raw_client(config, server), kwargs),
-        "control": _raw_tool_stream(raw_client(config, server), kwargs),
-    }
+    sides = tool_stream_sides(config, server, client)
+    kwargs = create_kwargs(_tool_stream_request(config))
     server.recorded = []
-    sides["adapter"](1)
-    sides["raw"](1)
+    for side in ("adapter", "raw", "post"):
+        sides[side](1)
     out: dict[str, Any] = {"wire": _same_wire(server, "sync tool-call stream")}
     per_round = max(total // rounds, 1)
     out["stream_tool_calls"] = _report(_timed_rounds(sides, per_round, rounds), per_round)
     # Robust to a busy machine: the adapter's own CPU per request, openai's parsing replayed.
     chunks = list(client.openai_client("litellm").chat.completions.create(**kwargs))
     replaying = Client(config, max_retries=0)
-    replay = SimpleNamespace(chat=SimpleNamespace(completions=_Replay(None, chunks)))
-    replaying._clients["litellm"] = replay  # type: ignore[assignment]
+    replaying._clients["litellm"] = _Replay(None, chunks)  # type: ignore[assignment]
     own = _adapter_tool_stream(replaying)
     own(100)
     out["own_work_us"] = min(_cpu(own, 1000) for _ in range(5)) / 1000 * 1e6
@@ -481,10 +578,12 @@ def run(chat_n: int = 5000, stream_n: int = 2000, rounds: int = 1000) -> dict[st
         path = write_config(Path(tmp) / "clawdbot.json")
         config = load_config(path, environ=environ(path))
     sync = measure_sync(config, chat_n, stream_n, rounds)
+    sync["own_work_us"] = own_work(config, adapter_client(config, CannedServer()))
     async_ = asyncio.run(measure_async(config, chat_n, stream_n, rounds))
     tools = measure_tool_stream(config, stream_n, rounds)
     return {
         "sync_litellm_headers": measure_litellm_headers(config, chat_n, rounds),
+        "sync_history": measure_history(config, chat_n, rounds),
         "what": "CPU time (time.process_time) per round, adapter vs raw openai client, "
         "same httpx2.MockTransport with canned responses; control = a second raw client",
         "sync": sync,
@@ -502,6 +601,13 @@ def measure_litellm_headers(config: ResolvedConfig, chat_n: int, rounds: int) ->
     return measure_sync(config, chat_n, 0, rounds, litellm_headers=True)
 
 
+def measure_history(config: ResolvedConfig, chat_n: int, rounds: int) -> dict[str, Any]:
+    """Sync non-streaming with a conversation's ten messages as the prompt (an agent host's
+    fifth turn): ``create`` walks each message against its annotations, the adapter copies and
+    checks each."""
+    return measure_sync(config, chat_n, 0, rounds, prompt=HISTORY)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -517,13 +623,20 @@ def main() -> None:
         action="store_true",
         help="only the row for a streamed answer with two tool calls (sync)",
     )
+    parser.add_argument(
+        "--history-only",
+        action="store_true",
+        help="only the row for a ten-message conversation (sync non-streaming)",
+    )
     args = parser.parse_args()
-    if args.tool_calls_only or args.litellm_headers_only:
+    if args.tool_calls_only or args.litellm_headers_only or args.history_only:
         with tempfile.TemporaryDirectory(prefix="clawdbot-bench-") as tmp:
             path = write_config(Path(tmp) / "clawdbot.json")
             config = load_config(path, environ=environ(path))
         if args.tool_calls_only:
             figures = measure_tool_stream(config, args.stream, args.rounds)
+        elif args.history_only:
+            figures = measure_history(config, args.chat, args.rounds)
         else:
             figures = measure_litellm_headers(config, args.chat, args.rounds)
         print(json.dumps(figures, indent=2))

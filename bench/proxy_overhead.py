@@ -22,6 +22,7 @@ from typing import Any
 import openai
 
 from clawdbot_litellm import Client, load_config
+from clawdbot_litellm.client import create_kwargs
 from clawdbot_litellm.request import build_request
 
 from ._common import alternate, compared, load_average
@@ -76,8 +77,8 @@ def measure(base_url: str, requests: int = 500, rounds: int = 500) -> dict[str, 
     api_base = config.providers["litellm"].api_base
     raws = [openai.OpenAI(base_url=api_base, api_key=API_KEY, max_retries=0) for _ in range(2)]
     model = config.resolve(REF).model
-    chat_kwargs = build_request(model, PROMPT, ref=REF).kwargs
-    stream_kwargs = build_request(model, PROMPT, stream=True, ref=REF).kwargs
+    chat_kwargs = create_kwargs(build_request(model, PROMPT, ref=REF))
+    stream_kwargs = create_kwargs(build_request(model, PROMPT, stream=True, ref=REF))
 
     def adapter_chat(n: int) -> None:
         for _ in range(n):

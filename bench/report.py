@@ -34,6 +34,12 @@ def _ratio(item: dict[str, Any]) -> str:
         text += f" (of medians {item['ratio']:.3f}"
     if "control_paired_ratio" in item:
         text += f"; A/A control {item['control_paired_ratio']:.3f}"
+    if "post_paired_ratio" in item:
+        low, high = item["post_paired_ratio_ci95"]
+        text += (
+            f"; against the raw client posting the same body {item['post_paired_ratio']:.3f},"
+            f" 95%: {low:.3f}-{high:.3f}"
+        )
     return text + ")"
 
 
@@ -84,6 +90,12 @@ def _overhead_rows(data: dict[str, Any]) -> list[str]:
             "sync non-streaming, every answer with LiteLLM's x-litellm-* headers read into "
             "ChatResult.proxy",
             data.get("sync_litellm_headers", {}).get("chat"),
+        )
+    )
+    items.append(
+        (
+            "sync non-streaming, a ten-message conversation",
+            data.get("sync_history", {}).get("chat"),
         )
     )
     return [
