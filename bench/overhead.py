@@ -243,6 +243,15 @@ def raw_client(config: ResolvedConfig, server: CannedServer) -> openai.OpenAI:
     )
 
 
+def async_raw_client(config: ResolvedConfig, server: CannedServer) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(
+        base_url=config.providers["litellm"].api_base,
+        api_key=API_KEY,
+        http_client=httpx2.AsyncClient(transport=server.transport()),
+        max_retries=0,
+    )
+
+
 def adapter_client(config: ResolvedConfig, server: CannedServer) -> Client:
     """The adapter on its own copy of the same canned transport."""
     return Client(config, http_client=httpx2.Client(transport=server.transport()), max_retries=0)
@@ -330,19 +339,25 @@ def _timed_rounds(
 
 
 def raw_sides(
-    config: ResolvedConfig, server: CannedServer, prompt: Any
-) -> dict[str, tuple[Callable[[int], None], Callable[[int], None]]]:
-    """The three raw-client sides (sync): ``create``, ``create`` again (the control), ``post``."""
+    config: ResolvedConfig, server: CannedServer, prompt: Any, is_async: bool = False
+) -> dict[str, Any]:
+    """The three raw-client sides, each a (chat, stream) pair of loops: ``create``, ``create``
+    again (the control), ``post``."""
+    make: Callable[[ResolvedConfig, CannedServer], Any] = (
+        async_raw_client if is_async else raw_client
+    )
+    loops = _raw_async if is_async else _raw_sync
+    post = posting_async if is_async else posting
     chat, stream = _prepared(config, False, prompt), _prepared(config, True, prompt)
     sides = {
-        side: _raw_sync(
-            creating(raw_client(config, server), create_kwargs(chat)),
-            creating(raw_client(config, server), create_kwargs(stream)),
+        side: loops(
+            creating(make(config, server), create_kwargs(chat)),
+            creating(make(config, server), create_kwargs(stream)),
         )
         for side in ("raw", "control")
     }
-    poster = raw_client(config, server)
-    sides["post"] = _raw_sync(posting(poster, chat.body), posting(poster, stream.body))
+    poster = make(config, server)
+    sides["post"] = loops(post(poster, chat.body), post(poster, stream.body))
     return sides
 
 
@@ -453,31 +468,13 @@ async def measure_async(
     config: ResolvedConfig, chat_n: int, stream_n: int, rounds: int
 ) -> dict[str, Any]:
     server = CannedServer()
-
-    def raw_client(config, server) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(
-            base_url=config.providers["litellm"].api_base,
-            api_key=API_KEY,
-            http_client=httpx2.AsyncClient(transport=server.transport()),
-            max_retries=0,
-        )
-
     client = AsyncClient(
         config, http_client=httpx2.AsyncClient(transport=server.transport()), max_retries=0
     )
-    chat, stream = _prepared(config, False), _prepared(config, True)
     sides = {
         "adapter": _adapter_async(client),
-        **{
-            side: _raw_async(
-                creating(raw_client(config, server), create_kwargs(chat)),
-                creating(raw_client(config, server), create_kwargs(stream)),
-            )
-            for side in ("raw", "control")
-        },
+        **raw_sides(config, server, PROMPT, is_async=True),
     }
-    poster = raw_client(config, server)
-    sides["post"] = _raw_async(posting_async(poster, chat.body), posting_async(poster, stream.body))
     out: dict[str, Any] = {}
     for index, kind in enumerate(("chat", "stream")):
         server.recorded = []
