@@ -366,6 +366,7 @@ def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
     if options.user is not None:
         kwargs["user"] = options.user
     if options.tags or options.metadata:
+        _json_value(options.metadata, "metadata")  # ours to refuse, not a TypeError in openai
         metadata = dict(options.metadata)
         if options.tags:
             metadata["tags"] = [*metadata.get("tags", ()), *options.tags]

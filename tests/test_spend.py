@@ -18,6 +18,7 @@ from cli.cli_support import run, write
 from vcr_support import ProxyEndpoint
 
 from clawdbot_litellm import AsyncClient, ChatResult, Client, ResolvedConfig, load_config
+from clawdbot_litellm.errors import UnsupportedInputError
 from clawdbot_litellm.request import ChatOptions, build_request
 
 MODELS: list[dict[str, Any]] = [
@@ -177,6 +178,13 @@ def cli_config(tmp_path: Path, endpoint: ProxyEndpoint, monkeypatch: pytest.Monk
     monkeypatch.setenv("LITELLM_API_KEY", endpoint.api_key)
     config_for(endpoint, tmp_path)
     return tmp_path / "clawdbot.json"
+
+
+@pytest.mark.parametrize("metadata", [{"job": object()}, {"ratio": float("nan")}, {"ids": {1, 2}}])
+def test_metadata_that_cannot_be_json_is_refused_naming_it(metadata: Any) -> None:
+    model = load_config(environ={"LITELLM_API_KEY": "k"}).resolve("litellm/gpt-4").model
+    with pytest.raises(UnsupportedInputError, match=r"^metadata cannot be sent as JSON"):
+        build_request(model, "hi", ChatOptions(metadata=metadata))
 
 
 def test_chat_cli_names_the_proxy_as_the_cost_source(
