@@ -364,8 +364,12 @@ def _spend_fields(kwargs: dict[str, Any], options: ChatOptions) -> None:
     """LiteLLM's spend attribution, as 1.108.7 reads it: ``user`` (the end user) and
     ``metadata.tags`` in the body (merged with a caller's ``extra_body`` metadata)."""
     if options.user is not None:
+        if not isinstance(options.user, str):
+            raise UnsupportedInputError(f"user must be a string, not {type(options.user).__name__}")
         kwargs["user"] = options.user
     if options.tags or options.metadata:
+        if not all(isinstance(tag, str) for tag in options.tags):
+            raise UnsupportedInputError(f"tags must be strings, not {list(options.tags)!r}")
         _json_value(options.metadata, "metadata")  # ours to refuse, not a TypeError in openai
         metadata = dict(options.metadata)
         if options.tags:

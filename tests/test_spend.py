@@ -187,6 +187,16 @@ def test_metadata_that_cannot_be_json_is_refused_naming_it(metadata: Any) -> Non
         build_request(model, "hi", ChatOptions(metadata=metadata))
 
 
+@pytest.mark.parametrize(
+    ("spend", "said"),
+    [({"user": 42}, "user must be a string"), ({"tags": ("ci", 7)}, "tags must be strings")],
+)
+def test_user_and_tags_must_be_strings(spend: dict[str, Any], said: str) -> None:
+    model = load_config(environ={"LITELLM_API_KEY": "k"}).resolve("litellm/gpt-4").model
+    with pytest.raises(UnsupportedInputError, match=said):
+        build_request(model, "hi", ChatOptions(**spend))
+
+
 def test_chat_cli_names_the_proxy_as_the_cost_source(
     tmp_path: Path, proxy_endpoint: ProxyEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
