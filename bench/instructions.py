@@ -8,7 +8,7 @@ process under callgrind twice, with a small and a large number of requests after
 warm-up; the difference divided by the difference in requests is the cost of one request, free of
 start-up and imports::
 
-    python -m bench.instructions               # every row (about 10 minutes on two cores)
+    python -m bench.instructions               # every row (about 35 minutes on two cores)
     python -m bench.instructions --rows chat   # some of them
 
 Instructions are not time (a cache miss costs more than an add), so this complements the CPU-time
