@@ -233,22 +233,20 @@ class _Chunks:
 # --- sync ----------------------------------------------------------------------------------------
 
 
+def _raw_settings(config: ResolvedConfig) -> dict[str, Any]:
+    return {"base_url": config.providers["litellm"].api_base, "api_key": API_KEY, "max_retries": 0}
+
+
 def raw_client(config: ResolvedConfig, server: CannedServer) -> openai.OpenAI:
     """A plain ``openai`` client on the canned transport: the baseline (and the A/A control)."""
     return openai.OpenAI(
-        base_url=config.providers["litellm"].api_base,
-        api_key=API_KEY,
-        http_client=httpx2.Client(transport=server.transport()),
-        max_retries=0,
+        **_raw_settings(config), http_client=httpx2.Client(transport=server.transport())
     )
 
 
 def async_raw_client(config: ResolvedConfig, server: CannedServer) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
-        base_url=config.providers["litellm"].api_base,
-        api_key=API_KEY,
-        http_client=httpx2.AsyncClient(transport=server.transport()),
-        max_retries=0,
+        **_raw_settings(config), http_client=httpx2.AsyncClient(transport=server.transport())
     )
 
 
